@@ -1,0 +1,185 @@
+import type { DatabaseName, SiteId } from './ids.ts';
+
+/**
+ * The Greenlight wire protocol.
+ *
+ * One binary WebSocket message carries exactly one protocol message. The first
+ * byte is the message tag (see `MESSAGE_TAGS`), the rest is the body laid out by
+ * `codec.ts`. A server refuses a hello whose `protocolVersion` it does not speak
+ * with a `reject` of reason `protocol-version`.
+ *
+ * Conversation:
+ *   client -> hello
+ *   server -> accept | reject (then close)
+ *   server -> changes* (the backlog, in whole server db_versions) -> caught-up
+ *   both   -> changes, ping/pong at any time; server -> ack after each durable commit
+ *   either -> error (then close) on a malformed or unexpected frame
+ *
+ * Versions (db_version, col_version, cl, seq) are JavaScript numbers: they are
+ * counters that stay far below 2^53; the codec refuses larger ones.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** A SQLite value as it travels: NULL, INTEGER (bigint beyond 2^53), REAL, TEXT, BLOB. */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+
+/** One row of `crsql_changes`, kept exactly as cr-sqlite reported it, original site id included. */
+export interface Change {
+  readonly table: string;
+  readonly pk: Uint8Array;
+  readonly cid: string;
+  readonly val: SqlValue;
+  readonly colVersion: number;
+  /** The db_version of the sending database that recorded this change. */
+  readonly dbVersion: number;
+  /** The 16 bytes of the site that made the change. */
+  readonly siteId: Uint8Array;
+  readonly cl: number;
+  readonly seq: number;
+}
+
+// ---- client -> server ------------------------------------------------------
+
+export interface HelloMessage {
+  readonly type: 'hello';
+  readonly protocolVersion: number;
+  readonly database: DatabaseName;
+  readonly clientSiteId: SiteId;
+  readonly schemaName: string;
+  readonly schemaVersion: number;
+  /** The server identity this database last synced with; null before its first sync. */
+  readonly lastServerSiteId: SiteId | null;
+  /** The server db_version through which this client has applied the server's changes. */
+  readonly serverCursor: number;
+}
+
+// ---- server -> client ------------------------------------------------------
+
+export interface AcceptMessage {
+  readonly type: 'accept';
+  readonly serverSiteId: SiteId;
+  readonly schemaName: string;
+  readonly schemaVersion: number;
+  /** The server's db_version when it accepted. */
+  readonly serverVersion: number;
+  /** The highest db_version of this client's own changes the server has durably committed. */
+  readonly committedClientVersion: number;
+  /** Size of the backlog the server is about to send (changes newer than the client's cursor). */
+  readonly backlogChanges: number;
+  readonly backlogBytes: number;
+}
+
+export const REJECT_REASONS = [
+  'protocol-version',
+  'schema-mismatch',
+  'server-rebuilt',
+  'unknown-database',
+  'forbidden-database',
+  'invalid-database-name',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export interface RejectMessage {
+  readonly type: 'reject';
+  readonly reason: RejectReason;
+  readonly message: string;
+  /** What the server speaks or holds, so the client can explain the mismatch. */
+  readonly serverProtocolVersion: number;
+  readonly serverSchemaName: string;
+  readonly serverSchemaVersion: number;
+}
+
+export interface AckMessage {
+  readonly type: 'ack';
+  /** Every change of this client with db_version <= this is durably committed on the server. */
+  readonly committedClientVersion: number;
+}
+
+export interface CaughtUpMessage {
+  readonly type: 'caught-up';
+  /** All server changes through this version have now been sent on this connection. */
+  readonly serverVersion: number;
+}
+
+// ---- both directions ---------------------------------------------------------
+
+export interface ChangesMessage {
+  readonly type: 'changes';
+  /** Whole db_versions only: a db_version never spans two messages. */
+  readonly changes: readonly Change[];
+  /**
+   * The sender's db_version through which this message completes the stream.
+   * Client -> server: the client's version to acknowledge once committed.
+   * Server -> client: the server cursor the client stores with these changes.
+   */
+  readonly throughVersion: number;
+}
+
+export interface PingMessage {
+  readonly type: 'ping';
+  /** Sender's clock, echoed in the pong, to measure round trips. */
+  readonly sentAt: number;
+  /** Server -> client: the server's current db_version (0 from a client). */
+  readonly serverVersion: number;
+}
+
+export interface PongMessage {
+  readonly type: 'pong';
+  readonly sentAt: number;
+  /** Server -> client: the server's current db_version (0 from a client). */
+  readonly serverVersion: number;
+}
+
+export const PROTOCOL_ERROR_CODES = [
+  'malformed-frame',
+  'frame-too-large',
+  'unknown-message',
+  'unexpected-message',
+  'internal',
+] as const;
+export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
+
+export interface ErrorMessage {
+  readonly type: 'error';
+  readonly code: ProtocolErrorCode;
+  readonly message: string;
+}
+
+export type ClientMessage = HelloMessage | ChangesMessage | PingMessage | PongMessage | ErrorMessage;
+export type ServerMessage =
+  | AcceptMessage
+  | RejectMessage
+  | ChangesMessage
+  | AckMessage
+  | CaughtUpMessage
+  | PingMessage
+  | PongMessage
+  | ErrorMessage;
+export type Message = ClientMessage | ServerMessage;
+
+/** The first byte of every frame. Numbers are part of the protocol: never reuse one. */
+export const MESSAGE_TAGS = {
+  hello: 1,
+  accept: 2,
+  reject: 3,
+  changes: 4,
+  ack: 5,
+  'caught-up': 6,
+  ping: 7,
+  pong: 8,
+  error: 9,
+} as const satisfies Record<Message['type'], number>;
+
+/** WebSocket close codes Greenlight uses (4000-4999 is the application range). */
+export const CLOSE_CODES = {
+  normal: 1000,
+  goingAway: 1001,
+  protocolError: 4000,
+  rejected: 4001,
+  frameTooLarge: 4002,
+  internal: 4003,
+  heartbeatLost: 4004,
+} as const;
+
+/** Default upper bound for one frame; servers and clients may set their own. */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
