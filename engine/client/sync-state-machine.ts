@@ -1,0 +1,674 @@
+import { GreenlightError } from '../errors.ts';
+import {
+  acksForNewConnection,
+  EMPTY_ACKS,
+  oldestWaitingSince,
+  recordAck,
+  recordPendingChange,
+  recordSend,
+  type AckLedger,
+} from './sync-state-acks.ts';
+import {
+  EMPTY_FRESHNESS,
+  recordAnnouncement,
+  serverChangesAreLocal,
+  settleAnnouncements,
+  type FreshnessLedger,
+} from './sync-state-freshness.ts';
+import {
+  finishProgress,
+  flushProgress,
+  PROGRESS_PUBLISH_INTERVAL_MS,
+  recordProgress,
+  startProgress,
+  type ProgressMeter,
+} from './progress-meter.ts';
+import type { SyncEvent, SyncTimingOptions } from './sync-events.ts';
+import type {
+  DisconnectReason,
+  IncompatibleReason,
+  PendingCount,
+  StuckReason,
+  SyncDiagnostics,
+  SyncProgress,
+  SyncStatus,
+} from './sync-status.ts';
+
+/**
+ * The truthful light: a pure reducer from `SyncEvent`s to a `SyncStatus`.
+ *
+ * Rules beyond DESIGN.md's table, decided here:
+ *
+ * - Green (`synced`/`syncing`) needs, at the event's time: a handshake accepted and
+ *   `caught-up` received on the current socket; proof of life (accept, heartbeat,
+ *   changes-applied, ack, caught-up) within `heartbeatTimeoutMs`; no local change
+ *   waiting for its ack longer than `ackTimeoutMs` (G2); every announced server
+ *   version older than `freshnessMs` applied (G1); no latched stuck reason. A failed
+ *   check gives the honest status instead: heartbeat-lost, acks-stalled, or (G1)
+ *   `catching-up` with the progress of what is arriving.
+ * - A heartbeat or caught-up after catch-up counts its server version as applied:
+ *   the server sends changes before the ping on one ordered socket and the loop
+ *   reports them applied before the heartbeat, and the server's own version also
+ *   moves for this client's changes, which it never echoes back.
+ * - Connecting vs disconnected: until the first socket-closed after `started` (or
+ *   after a nuke), attempts show `connecting`. Once a channel is lost the light stays
+ *   `disconnected` (red) through every retry, with `nextRetryAt` from
+ *   `retry-scheduled` and attempts in the diagnostics, until a handshake is
+ *   accepted; a flapping link then shows red -> yellow -> green once per recovery
+ *   instead of red/yellow on every attempt. `since` is when the channel was lost.
+ * - Rapid failures: closes of sockets that had opened (`wasOpen`) while online are
+ *   counted; `rapidFailureCount` of them within `rapidFailureWindowMs` latch
+ *   `stuck: rapid-failures`. Attempts that never open a socket (server down,
+ *   offline) are an outage: `disconnected`, never stuck. The latch holds through
+ *   further attempts and clears only when a connection is green again and fewer
+ *   than `rapidFailureCount` failures remain in the window, so a server that
+ *   accepts then drops every connection stays stuck instead of blinking green.
+ * - `apply-failed` latches `stuck: apply-failed`; that connection can no longer be
+ *   green, and the latch clears when a later connection is green.
+ * - `handshake-rejected` is `incompatible` (reason = reject reason) until
+ *   `nuke-started` or `stopped`; every other event is ignored meanwhile.
+ *   `nuke-started` forgets the server (applied/acked versions, failures) and shows
+ *   `connecting`. `nuke-failed` is `stuck: apply-failed` with the error in the
+ *   diagnostics, cleared by another nuke, a stop, or a later green connection.
+ * - `started` shows `connecting` with attempt 0 until the loop's first attempt.
+ * - Green statuses carry `lastSyncedAt` = when the current green stretch began, so
+ *   the status object stays the same while green; the diagnostics' `lastSyncedAt`
+ *   is the latest event time at which G1-G3 held.
+ * - Publication: `statusOf`, `diagnosticsOf`, `progressOf` return objects kept in the
+ *   state and replaced only when their content changes. Version counters and
+ *   `lastSyncedAt` in the diagnostics are republished at most every
+ *   `PROGRESS_PUBLISH_INTERVAL_MS` while batches arrive (unless the status changes),
+ *   like progress, so a flood of batches does not re-render views per batch; `transition` still returns a new state when internal
+ *   counters advance, so callers should notify when `hasPublishedChange` says so.
+ * - Progress: the catch-up's meter starts at accept and completes at caught-up. A
+ *   live download (batches while caught up) runs a burst meter whose total is
+ *   what arrived so far; it is shown once it reaches `LIVE_BURST_MIN_CHANGES` (or
+ *   while G1 fails) and completes after `LIVE_BURST_QUIET_MS` without a batch. A
+ *   completed meter stays visible for `PROGRESS_LINGER_MS` so its final, full
+ *   object is seen, then `progressOf` is null.
+ */
+
+/** A live burst smaller than this is not worth a progress bar. */
+export const LIVE_BURST_MIN_CHANGES = 500;
+/** A live burst ends after this long without a batch. */
+export const LIVE_BURST_QUIET_MS = 1_000;
+/** A completed progress stays visible this long. */
+export const PROGRESS_LINGER_MS = 500;
+
+type Phase =
+  | 'idle'
+  /** Started; a socket is being opened (or about to be). */
+  | 'connecting'
+  /** Socket open, handshake in flight. */
+  | 'handshaking'
+  | 'catching-up'
+  /** Caught up on this connection. */
+  | 'live'
+  /** No socket; waiting for the next attempt. */
+  | 'closed'
+  | 'incompatible';
+
+type LatchedStuckReason = Extract<StuckReason, 'rapid-failures' | 'apply-failed'>;
+
+interface ProgressSlot {
+  readonly kind: 'catch-up' | 'burst';
+  readonly meter: ProgressMeter;
+}
+
+interface Facts {
+  readonly connectAttempts: number;
+  readonly lastError: GreenlightError | null;
+  readonly lastConnectedAt: number | null;
+  readonly lastHeartbeatAt: number | null;
+  readonly lastAckAt: number | null;
+  readonly lastSyncedAt: number | null;
+  readonly serverVersion: number | null;
+  readonly appliedServerVersion: number;
+  readonly ackedLocalVersion: number;
+}
+
+export interface SyncMachineState {
+  readonly phase: Phase;
+  readonly pending: PendingCount;
+  readonly online: boolean;
+  readonly attempt: number;
+  readonly nextRetryAt: number | null;
+  /** Set by a socket-closed, cleared by the next accept. */
+  readonly lost: { readonly reason: DisconnectReason; readonly since: number } | null;
+  readonly incompatible: {
+    readonly reason: IncompatibleReason;
+    readonly message: string;
+    readonly since: number;
+  } | null;
+  readonly latch: { readonly reason: LatchedStuckReason; readonly since: number } | null;
+  /** Times of counted connection failures, oldest first, within the rapid-failure window. */
+  readonly failures: readonly number[];
+  /** Start of the proof-of-life window on the open socket (socket-opened, then each proof). */
+  readonly lastProofAt: number | null;
+  /** An apply failed on this connection: it cannot be trusted to be green. */
+  readonly poisoned: boolean;
+  readonly freshness: FreshnessLedger;
+  readonly acks: AckLedger;
+  readonly progressSlot: ProgressSlot | null;
+  readonly facts: Facts;
+  readonly greenSince: number | null;
+  readonly status: SyncStatus;
+  readonly diagnostics: SyncDiagnostics;
+  readonly diagnosticsAt: number;
+  readonly progress: SyncProgress | null;
+}
+
+const INITIAL_FACTS: Facts = {
+  connectAttempts: 0,
+  lastError: null,
+  lastConnectedAt: null,
+  lastHeartbeatAt: null,
+  lastAckAt: null,
+  lastSyncedAt: null,
+  serverVersion: null,
+  appliedServerVersion: 0,
+  ackedLocalVersion: 0,
+};
+
+export function createSyncState(now: number, pending: PendingCount): SyncMachineState {
+  return {
+    phase: 'idle',
+    pending,
+    online: true,
+    attempt: 0,
+    nextRetryAt: null,
+    lost: null,
+    incompatible: null,
+    latch: null,
+    failures: [],
+    lastProofAt: null,
+    poisoned: false,
+    freshness: EMPTY_FRESHNESS,
+    acks: EMPTY_ACKS,
+    progressSlot: null,
+    facts: INITIAL_FACTS,
+    greenSince: null,
+    status: { status: 'idle', pending },
+    diagnostics: diagnosticsFromFacts(INITIAL_FACTS, 0),
+    diagnosticsAt: now,
+    progress: null,
+  };
+}
+
+export function statusOf(state: SyncMachineState): SyncStatus {
+  return state.status;
+}
+
+export function diagnosticsOf(state: SyncMachineState): SyncDiagnostics {
+  return state.diagnostics;
+}
+
+export function progressOf(state: SyncMachineState): SyncProgress | null {
+  return state.progress;
+}
+
+/** True when a view would see something new: the caller notifies subscribers on this. */
+export function hasPublishedChange(before: SyncMachineState, after: SyncMachineState): boolean {
+  return (
+    before.status !== after.status || before.diagnostics !== after.diagnostics || before.progress !== after.progress
+  );
+}
+
+/** Pure and total: an event that makes no sense in the current state is ignored. */
+export function transition(state: SyncMachineState, event: SyncEvent, timing: SyncTimingOptions): SyncMachineState {
+  const applied = reduce(state, event, timing);
+  const settled = applied.phase === 'idle' ? applied : expire(applied, event.at, timing);
+  // Only an event that changed something is new evidence for lastSyncedAt; a tick or
+  // a repeated value must not churn the snapshot.
+  const evidence = applied !== state && event.type !== 'tick';
+  return publish(state, settled, event.at, timing, { evidence, batch: event.type === 'changes-applied' });
+}
+
+function reduce(state: SyncMachineState, event: SyncEvent, timing: SyncTimingOptions): SyncMachineState {
+  switch (event.type) {
+    case 'started':
+      return state.phase === 'idle' ? { ...resetConnection(state), phase: 'connecting', lost: null } : state;
+    case 'stopped':
+      return state.phase === 'idle'
+        ? state
+        : { ...resetConnection(state), phase: 'idle', lost: null, incompatible: null, latch: null, failures: [] };
+    case 'pending-changed':
+      return onPendingChanged(state, event.pending, event.at);
+    case 'network-changed':
+      return onNetworkChanged(state, event.online);
+    case 'nuke-started':
+      return state.phase === 'idle' ? state : onNukeStarted(state);
+    case 'tick':
+      return state;
+    default:
+      break;
+  }
+  if (state.phase === 'idle' || state.phase === 'incompatible') {
+    return event.type === 'nuke-failed' && state.phase === 'incompatible' ? onNukeFailed(state, event) : state;
+  }
+  switch (event.type) {
+    case 'connect-attempt':
+      return {
+        ...resetConnection(state),
+        phase: 'connecting',
+        attempt: event.attempt,
+        nextRetryAt: null,
+        facts: { ...state.facts, connectAttempts: state.facts.connectAttempts + 1 },
+      };
+    case 'socket-opened':
+      return state.phase === 'connecting' ? { ...state, phase: 'handshaking', lastProofAt: event.at } : state;
+    case 'handshake-accepted':
+      return onAccepted(state, event);
+    case 'handshake-rejected':
+      return {
+        ...resetConnection(state),
+        phase: 'incompatible',
+        incompatible: { reason: event.reason, message: event.message, since: event.at },
+        latch: null,
+        facts: { ...state.facts, lastError: new GreenlightError(event.reason, 'protocol', event.message) },
+      };
+    case 'changes-applied':
+      return onChangesApplied(state, event);
+    case 'apply-failed':
+      return {
+        ...state,
+        poisoned: isSocketOpen(state.phase) || state.poisoned,
+        latch: state.latch?.reason === 'apply-failed' ? state.latch : { reason: 'apply-failed', since: event.at },
+        facts: { ...state.facts, lastError: event.error },
+      };
+    case 'caught-up':
+      return onCaughtUp(state, event.serverVersion, event.at);
+    case 'heartbeat':
+      return onHeartbeat(state, event.serverVersion, event.at);
+    case 'local-changes-sent':
+      if (!isAccepted(state.phase)) return state;
+      return withAcks(state, recordSend(state.acks, event.throughVersion, event.at, state.facts.ackedLocalVersion));
+    case 'ack':
+      return onAck(state, event.committedClientVersion, event.at);
+    case 'socket-closed':
+      return onSocketClosed(state, event, timing);
+    case 'retry-scheduled':
+      return state.phase === 'closed' && state.nextRetryAt !== event.nextRetryAt
+        ? { ...state, nextRetryAt: event.nextRetryAt }
+        : state;
+    case 'nuke-failed':
+      return onNukeFailed(state, event);
+  }
+}
+
+function resetConnection(state: SyncMachineState): SyncMachineState {
+  return {
+    ...state,
+    nextRetryAt: null,
+    lastProofAt: null,
+    poisoned: false,
+    acks: EMPTY_ACKS,
+    progressSlot: null,
+  };
+}
+
+function onPendingChanged(state: SyncMachineState, pending: PendingCount, at: number): SyncMachineState {
+  if (pending.changes === state.pending.changes && pending.rows === state.pending.rows) return state;
+  return {
+    ...state,
+    pending,
+    acks: recordPendingChange(state.acks, state.pending.changes, pending.changes, at),
+  };
+}
+
+function onNetworkChanged(state: SyncMachineState, online: boolean): SyncMachineState {
+  if (online === state.online) return state;
+  const lost = !online && state.lost !== null ? { ...state.lost, reason: 'offline' as const } : state.lost;
+  return { ...state, online, lost };
+}
+
+function onNukeStarted(state: SyncMachineState): SyncMachineState {
+  return {
+    ...resetConnection(state),
+    phase: 'connecting',
+    attempt: 0,
+    lost: null,
+    incompatible: null,
+    latch: null,
+    failures: [],
+    freshness: EMPTY_FRESHNESS,
+    facts: { ...INITIAL_FACTS, connectAttempts: state.facts.connectAttempts },
+    greenSince: null,
+  };
+}
+
+function onNukeFailed(state: SyncMachineState, event: Extract<SyncEvent, { type: 'nuke-failed' }>): SyncMachineState {
+  return {
+    ...resetConnection(state),
+    phase: state.phase === 'incompatible' ? 'closed' : state.phase,
+    incompatible: null,
+    latch: { reason: 'apply-failed', since: event.at },
+    facts: { ...state.facts, lastError: event.error },
+  };
+}
+
+function onAccepted(
+  state: SyncMachineState,
+  event: Extract<SyncEvent, { type: 'handshake-accepted' }>,
+): SyncMachineState {
+  if (state.phase !== 'handshaking' && state.phase !== 'connecting') return state;
+  const applied = state.facts.appliedServerVersion;
+  return {
+    ...state,
+    phase: 'catching-up',
+    lost: null,
+    lastProofAt: event.at,
+    poisoned: false,
+    freshness: recordAnnouncement(settleAnnouncements(state.freshness, applied), event.serverVersion, event.at, applied),
+    acks: acksForNewConnection(state.pending.changes, event.at),
+    progressSlot: {
+      kind: 'catch-up',
+      meter: startProgress(event.at, { changes: event.backlogChanges, bytes: event.backlogBytes }),
+    },
+    facts: {
+      ...state.facts,
+      lastConnectedAt: event.at,
+      serverVersion: event.serverVersion,
+      ackedLocalVersion: Math.max(state.facts.ackedLocalVersion, event.committedClientVersion),
+    },
+  };
+}
+
+function onChangesApplied(
+  state: SyncMachineState,
+  event: Extract<SyncEvent, { type: 'changes-applied' }>,
+): SyncMachineState {
+  const withVersion = applyServerVersion(state, event.serverVersion);
+  if (!isAccepted(state.phase)) return withVersion;
+  const amounts = { changes: event.changes, rows: event.rows, bytes: event.bytes };
+  const slot = state.progressSlot;
+  const running = slot !== null && slot.meter.finishedAt === null ? slot : null;
+  const meter = running?.meter ?? startProgress(event.at, { changes: 0, bytes: 0 });
+  return {
+    ...withVersion,
+    lastProofAt: event.at,
+    progressSlot: { kind: running?.kind ?? 'burst', meter: recordProgress(meter, event.at, amounts) },
+  };
+}
+
+function onCaughtUp(state: SyncMachineState, serverVersion: number, at: number): SyncMachineState {
+  if (!isAccepted(state.phase)) return state;
+  const slot = state.progressSlot;
+  const finished = slot?.kind === 'catch-up' ? { kind: slot.kind, meter: finishProgress(slot.meter, at) } : slot;
+  const caughtUp = applyServerVersion(state, serverVersion);
+  return {
+    ...caughtUp,
+    phase: 'live',
+    lastProofAt: at,
+    progressSlot: finished,
+    facts: { ...caughtUp.facts, serverVersion: maxVersion(caughtUp.facts.serverVersion, serverVersion) },
+  };
+}
+
+function onHeartbeat(state: SyncMachineState, serverVersion: number, at: number): SyncMachineState {
+  if (!isSocketOpen(state.phase)) return state;
+  const facts = { ...state.facts, lastHeartbeatAt: at, serverVersion: maxVersion(state.facts.serverVersion, serverVersion) };
+  if (state.phase === 'live') return { ...applyServerVersion({ ...state, facts }, serverVersion), lastProofAt: at };
+  const applied = state.facts.appliedServerVersion;
+  return {
+    ...state,
+    facts,
+    lastProofAt: at,
+    freshness: recordAnnouncement(state.freshness, serverVersion, at, applied),
+  };
+}
+
+function onAck(state: SyncMachineState, committedClientVersion: number, at: number): SyncMachineState {
+  if (!isAccepted(state.phase)) return state;
+  return {
+    ...withAcks(state, recordAck(state.acks, committedClientVersion)),
+    lastProofAt: at,
+    facts: {
+      ...state.facts,
+      lastAckAt: at,
+      ackedLocalVersion: Math.max(state.facts.ackedLocalVersion, committedClientVersion),
+    },
+  };
+}
+
+function onSocketClosed(
+  state: SyncMachineState,
+  event: Extract<SyncEvent, { type: 'socket-closed' }>,
+  timing: SyncTimingOptions,
+): SyncMachineState {
+  const counted = event.wasOpen && state.online;
+  const failures = counted ? [...recentFailures(state.failures, event.at, timing), event.at] : state.failures;
+  const rapid = counted && failures.length >= timing.rapidFailureCount;
+  const reason: DisconnectReason = !state.online ? 'offline' : event.wasOpen ? 'closed' : 'server-unreachable';
+  return {
+    ...resetConnection(state),
+    phase: 'closed',
+    lost: { reason, since: state.lost?.since ?? event.at },
+    failures,
+    latch: rapid && state.latch === null ? { reason: 'rapid-failures', since: event.at } : state.latch,
+    facts: event.error === null ? state.facts : { ...state.facts, lastError: event.error },
+  };
+}
+
+function applyServerVersion(state: SyncMachineState, serverVersion: number): SyncMachineState {
+  if (serverVersion <= state.facts.appliedServerVersion) return state;
+  return {
+    ...state,
+    freshness: settleAnnouncements(state.freshness, serverVersion),
+    facts: { ...state.facts, appliedServerVersion: serverVersion },
+  };
+}
+
+function withAcks(state: SyncMachineState, acks: AckLedger): SyncMachineState {
+  return acks === state.acks ? state : { ...state, acks };
+}
+
+/** Time-driven changes: bursts ending, completed progress leaving, latches clearing. */
+function expire(state: SyncMachineState, at: number, timing: SyncTimingOptions): SyncMachineState {
+  let next = state;
+  const slot = next.progressSlot;
+  if (slot !== null) {
+    const meter = slot.meter;
+    if (meter.finishedAt !== null) {
+      if (at - meter.finishedAt >= PROGRESS_LINGER_MS) next = { ...next, progressSlot: null };
+    } else if (
+      slot.kind === 'burst' &&
+      at - meter.updatedAt >= LIVE_BURST_QUIET_MS &&
+      serverChangesAreLocal(next.freshness, at, timing.freshnessMs)
+    ) {
+      next = { ...next, progressSlot: { kind: 'burst', meter: finishProgress(meter, at) } };
+    } else {
+      const flushed = flushProgress(meter, at);
+      if (flushed !== meter) next = { ...next, progressSlot: { kind: slot.kind, meter: flushed } };
+    }
+  }
+  if (next.phase === 'live' && !serverChangesAreLocal(next.freshness, at, timing.freshnessMs)) {
+    const current = next.progressSlot;
+    if (current === null || current.meter.finishedAt !== null) {
+      // Behind the server while live: show the download that has to happen as a burst.
+      next = { ...next, progressSlot: { kind: 'burst', meter: startProgress(at, { changes: 0, bytes: 0 }) } };
+    }
+  }
+  const failures = recentFailures(next.failures, at, timing);
+  if (failures.length !== next.failures.length) next = { ...next, failures };
+  if (next.latch !== null && provenGreen(next, at, timing)) {
+    const cleared = next.latch.reason === 'apply-failed' || failures.length < timing.rapidFailureCount;
+    if (cleared) next = { ...next, latch: null };
+  }
+  return next;
+}
+
+function recentFailures(failures: readonly number[], at: number, timing: SyncTimingOptions): readonly number[] {
+  const from = failures.findIndex((time) => at - time < timing.rapidFailureWindowMs);
+  if (from === 0) return failures;
+  return from === -1 ? [] : failures.slice(from);
+}
+
+/** G1-G3 on the current connection, ignoring latched stuck reasons. */
+function provenGreen(state: SyncMachineState, at: number, timing: SyncTimingOptions): boolean {
+  return (
+    state.phase === 'live' &&
+    !state.poisoned &&
+    heartbeatFresh(state, at, timing) &&
+    !acksStalled(state, at, timing) &&
+    serverChangesAreLocal(state.freshness, at, timing.freshnessMs)
+  );
+}
+
+function heartbeatFresh(state: SyncMachineState, at: number, timing: SyncTimingOptions): boolean {
+  return state.lastProofAt !== null && at - state.lastProofAt <= timing.heartbeatTimeoutMs;
+}
+
+function acksStalled(state: SyncMachineState, at: number, timing: SyncTimingOptions): boolean {
+  const since = oldestWaitingSince(state.acks);
+  return state.pending.changes > 0 && since !== null && at - since > timing.ackTimeoutMs;
+}
+
+function isSocketOpen(phase: Phase): boolean {
+  return phase === 'handshaking' || phase === 'catching-up' || phase === 'live';
+}
+
+function isAccepted(phase: Phase): boolean {
+  return phase === 'catching-up' || phase === 'live';
+}
+
+function maxVersion(current: number | null, next: number): number {
+  return current === null ? next : Math.max(current, next);
+}
+
+// ---- publication -----------------------------------------------------------
+
+function publish(
+  before: SyncMachineState,
+  state: SyncMachineState,
+  at: number,
+  timing: SyncTimingOptions,
+  cause: { readonly evidence: boolean; readonly batch: boolean },
+): SyncMachineState {
+  const green = state.latch === null && state.incompatible === null && provenGreen(state, at, timing);
+  const greenSince = green ? (state.greenSince ?? at) : null;
+  const verified = green && (cause.evidence || state.greenSince === null) && state.facts.lastSyncedAt !== at;
+  const facts = verified ? { ...state.facts, lastSyncedAt: at } : state.facts;
+  const withFacts: SyncMachineState = { ...state, facts, greenSince };
+  const progress = progressToShow(withFacts, green);
+  const candidate = diagnosticsFromFacts(facts, state.failures.length);
+  const deferred = cause.batch && deferrable(state, candidate, at) ? withFacts : null;
+  if (deferred !== null) {
+    const status = reuseStatus(state.status, deriveStatus(deferred, at, timing, green, progress));
+    // A batch that changes the status (say, G1 holds again) publishes everything at once.
+    if (status.status === state.status.status) return settle(before, { ...deferred, status, progress });
+  }
+  const diagnostics = sameDiagnostics(candidate, state.diagnostics, true) ? state.diagnostics : candidate;
+  const published: SyncMachineState = {
+    ...withFacts,
+    diagnostics,
+    diagnosticsAt: diagnostics === state.diagnostics ? state.diagnosticsAt : at,
+  };
+  const status = reuseStatus(state.status, deriveStatus(published, at, timing, green, progress));
+  return settle(before, { ...published, status, progress });
+}
+
+/** Version counters moved by a batch wait for the publication interval, like progress. */
+function deferrable(state: SyncMachineState, candidate: SyncDiagnostics, at: number): boolean {
+  return (
+    at - state.diagnosticsAt < PROGRESS_PUBLISH_INTERVAL_MS &&
+    sameDiagnostics(candidate, state.diagnostics, false)
+  );
+}
+
+function settle(before: SyncMachineState, next: SyncMachineState): SyncMachineState {
+  return unchanged(before, next) ? before : next;
+}
+
+function diagnosticsFromFacts(facts: Facts, recentFailureCount: number): SyncDiagnostics {
+  return { ...facts, recentFailures: recentFailureCount };
+}
+
+/** With `counters` false, the fields that move with every applied batch are not compared. */
+function sameDiagnostics(a: SyncDiagnostics, b: SyncDiagnostics, counters: boolean): boolean {
+  return (
+    a.connectAttempts === b.connectAttempts &&
+    a.recentFailures === b.recentFailures &&
+    a.lastError === b.lastError &&
+    a.lastConnectedAt === b.lastConnectedAt &&
+    a.lastHeartbeatAt === b.lastHeartbeatAt &&
+    a.lastAckAt === b.lastAckAt &&
+    (!counters ||
+      (a.lastSyncedAt === b.lastSyncedAt &&
+        a.serverVersion === b.serverVersion &&
+        a.appliedServerVersion === b.appliedServerVersion)) &&
+    a.ackedLocalVersion === b.ackedLocalVersion
+  );
+}
+
+function progressToShow(state: SyncMachineState, green: boolean): SyncProgress | null {
+  const slot = state.progressSlot;
+  if (slot === null) return null;
+  if (slot.kind === 'catch-up') return slot.meter.published;
+  const large = slot.meter.changesDone >= LIVE_BURST_MIN_CHANGES;
+  return large || (state.phase === 'live' && !green) ? slot.meter.published : null;
+}
+
+function deriveStatus(
+  state: SyncMachineState,
+  at: number,
+  timing: SyncTimingOptions,
+  green: boolean,
+  progress: SyncProgress | null,
+): SyncStatus {
+  const pending = state.pending;
+  if (state.phase === 'idle') return { status: 'idle', pending };
+  if (state.incompatible !== null) {
+    const { reason, message, since } = state.incompatible;
+    return { status: 'incompatible', pending, reason, message, since };
+  }
+  const diagnostics = state.diagnostics;
+  if (state.latch !== null) {
+    return { status: 'stuck', pending, reason: state.latch.reason, since: state.latch.since, diagnostics };
+  }
+  if (green && state.greenSince !== null) {
+    const name = pending.changes === 0 ? 'synced' : 'syncing';
+    return { status: name, pending, lastSyncedAt: state.greenSince };
+  }
+  if (isSocketOpen(state.phase) && !heartbeatFresh(state, at, timing)) {
+    const since = (state.lastProofAt ?? at) + timing.heartbeatTimeoutMs;
+    return { status: 'stuck', pending, reason: 'heartbeat-lost', since, diagnostics };
+  }
+  if (isAccepted(state.phase) && acksStalled(state, at, timing)) {
+    const since = (oldestWaitingSince(state.acks) ?? at) + timing.ackTimeoutMs;
+    return { status: 'stuck', pending, reason: 'acks-stalled', since, diagnostics };
+  }
+  if (isAccepted(state.phase)) {
+    const shown = progress ?? state.progressSlot?.meter.published ?? startProgress(at, { changes: 0, bytes: 0 }).published;
+    return { status: 'catching-up', pending, progress: shown };
+  }
+  if (state.lost !== null) {
+    const { reason, since } = state.lost;
+    return { status: 'disconnected', pending, reason, since, nextRetryAt: state.nextRetryAt };
+  }
+  return { status: 'connecting', pending, attempt: state.attempt, nextRetryAt: null };
+}
+
+/** Keeps the previous status object when the new one says the same thing. */
+function reuseStatus(previous: SyncStatus, next: SyncStatus): SyncStatus {
+  if (previous.status !== next.status) return next;
+  const a = previous as unknown as Record<string, unknown>;
+  const b = next as unknown as Record<string, unknown>;
+  const keys = Object.keys(b);
+  if (keys.length !== Object.keys(a).length) return next;
+  for (const key of keys) {
+    if (key === 'pending') {
+      if (previous.pending.changes !== next.pending.changes || previous.pending.rows !== next.pending.rows) return next;
+    } else if (a[key] !== b[key]) {
+      return next;
+    }
+  }
+  return previous;
+}
+
+/** Nothing a caller could tell apart: hand back the old state object. */
+function unchanged(before: SyncMachineState, next: SyncMachineState): boolean {
+  const a = before as unknown as Record<string, unknown>;
+  const b = next as unknown as Record<string, unknown>;
+  return Object.keys(b).every((key) => a[key] === b[key]);
+}
