@@ -1,0 +1,214 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { GreenlightError } from '../errors.ts';
+import type { DatabaseName } from '../protocol/ids.ts';
+import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/messages.ts';
+import { handleHttpRequest, MAX_HTTP_BODY_BYTES, type HttpResponse } from './http-handler.ts';
+import { FileDatabaseStore } from './node-file-database-store.ts';
+import type { ServerSchema } from './server-schema.ts';
+import { SyncServerCore } from './sync-server-core.ts';
+
+export type { ServerSchema } from './server-schema.ts';
+export { loadSchemaFile } from './load-schema-file-node.ts';
+
+export interface SyncServerOptions {
+  /** The folder holding one `<name>.sqlite3` file per database; created if missing. */
+  readonly dataDir: string;
+  readonly schema: ServerSchema;
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Open `/exec` and `/reset` without a token. */
+  readonly allowExec?: boolean;
+  /** Open `/exec` and `/reset` to `Authorization: Bearer <adminToken>`. */
+  readonly adminToken?: string;
+  /** Create databases on first use; default true. */
+  readonly allowCreate?: boolean;
+  readonly maxFrameBytes?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly idleTimeoutMs?: number;
+  readonly authorize?: (database: DatabaseName) => boolean | Promise<boolean>;
+  /** Failures that closed a connection or lost a request; default: ignored. */
+  readonly onError?: (error: GreenlightError) => void;
+}
+
+export interface RunningSyncServer {
+  readonly port: number;
+  readonly httpUrl: string;
+  /** `ws://host:port/sync` */
+  readonly wsUrl: string;
+  close(): Promise<void>;
+}
+
+export const SYNC_PATH = '/sync';
+
+// ws refuses frames above maxPayload by closing with 1009 before the core sees
+// them; a margin above the core's own limit lets the core answer the first
+// megabyte of excess with a typed 'frame-too-large' error instead.
+const OVERSIZE_MARGIN_BYTES = 1024 * 1024;
+// How long close() lets clients answer the close handshake before cutting them off.
+const CLOSE_GRACE_MS = 500;
+// A WebSocket close reason is limited to 123 bytes.
+const MAX_CLOSE_REASON_LENGTH = 100;
+
+/**
+ * Serves a folder of databases over WebSocket (`/sync`, binary frames only) and
+ * HTTP (the routes of `handleHttpRequest`), on Node with `ws` and `node:http`.
+ */
+export async function startSyncServer(options: SyncServerOptions): Promise<RunningSyncServer> {
+  const host = options.host ?? '127.0.0.1';
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const core = new SyncServerCore({
+    store: new FileDatabaseStore(options.dataDir),
+    schema: options.schema,
+    maxFrameBytes,
+    ...(options.allowCreate === undefined ? {} : { allowCreate: options.allowCreate }),
+    ...(options.authorize === undefined ? {} : { authorize: options.authorize }),
+    ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+  });
+  const access = {
+    ...(options.allowExec === undefined ? {} : { allowExec: options.allowExec }),
+    ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
+  };
+
+  const httpServer = createServer((request, response) => {
+    void serveHttp(request, response);
+  });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes + OVERSIZE_MARGIN_BYTES });
+
+  async function serveHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const result =
+      body === null
+        ? tooLarge()
+        : await handleHttpRequest(core, { method: request.method ?? 'GET', path: request.url ?? '/', headers: flatHeaders(request), body }, access);
+    writeResponse(response, result);
+  }
+
+  httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (request.url ?? '').split('?', 1)[0];
+    if (path !== SYNC_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (socket) => attach(core, socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? 0, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  }).catch(async (error: unknown) => {
+    await core.close();
+    throw new GreenlightError('transport', 'server', `cannot listen on ${host}:${options.port ?? 0}`, { cause: error });
+  });
+
+  const { port } = httpServer.address() as AddressInfo;
+  const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+
+  return {
+    port,
+    httpUrl: `http://${authority}`,
+    wsUrl: `ws://${authority}${SYNC_PATH}`,
+    close: () => {
+      closing ??= (async () => {
+        await core.close();
+        await closeSockets(sockets);
+        await new Promise<void>((resolve) => {
+          httpServer.close(() => resolve());
+          httpServer.closeAllConnections();
+        });
+      })();
+      return closing;
+    },
+  };
+}
+
+function attach(core: SyncServerCore, socket: WebSocket): void {
+  const handlers = core.connect({
+    send: (frame) => socket.send(frame, { binary: true }),
+    close: (code, reason) => socket.close(code, reason.slice(0, MAX_CLOSE_REASON_LENGTH)),
+  });
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    if (isBinary) handlers.receive(toBytes(data));
+    else handlers.receiveInvalid('text frames are not part of the Greenlight protocol');
+  });
+  socket.on('close', () => handlers.closed());
+  // ws reports protocol violations (e.g. a frame above maxPayload) here and then
+  // closes the socket itself; the close event tells the core.
+  socket.on('error', () => {});
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+async function closeSockets(sockets: WebSocketServer): Promise<void> {
+  const open = [...sockets.clients];
+  await Promise.race([
+    Promise.all(open.map((socket) => new Promise<void>((resolve) => (socket.readyState === socket.CLOSED ? resolve() : socket.once('close', () => resolve()))))),
+    new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref()),
+  ]);
+  for (const socket of sockets.clients) socket.terminate();
+  await new Promise<void>((resolve) => sockets.close(() => resolve()));
+}
+
+/** The body as text, or null when it exceeds the limit (the rest is not read). */
+function readBody(request: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    request.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > MAX_HTTP_BODY_BYTES) {
+        done = true;
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    request.on('error', () => {
+      if (!done) resolve(null);
+      done = true;
+    });
+  });
+}
+
+function flatHeaders(request: IncomingMessage): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function tooLarge(): HttpResponse {
+  return {
+    status: 413,
+    headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
+    body: { error: { kind: 'http', message: `the body exceeds ${MAX_HTTP_BODY_BYTES} bytes` } },
+  };
+}
+
+function writeResponse(response: ServerResponse, result: HttpResponse): void {
+  const text = result.body === null ? '' : JSON.stringify(result.body);
+  response.writeHead(result.status, { ...result.headers, 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+  // An oversized body was left unread; closing stops the client from sending more.
+  if (result.status === 413) response.once('finish', () => response.socket?.destroy());
+}

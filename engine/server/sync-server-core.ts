@@ -1,0 +1,487 @@
+import { GreenlightError, toGreenlightError } from '../errors.ts';
+import { changeWireSize, decodeClientMessage, encodeMessage } from '../protocol/codec.ts';
+import { siteIdToBytes, type DatabaseName } from '../protocol/ids.ts';
+import {
+  CLOSE_CODES,
+  DEFAULT_MAX_FRAME_BYTES,
+  PROTOCOL_ERROR_CODES,
+  PROTOCOL_VERSION,
+  type ChangesMessage,
+  type ClientMessage,
+  type HelloMessage,
+  type ProtocolErrorCode,
+  type ServerMessage,
+  type SqlValue,
+} from '../protocol/messages.ts';
+import type { DatabaseStore } from './database-store.ts';
+import { checkDatabase, checkProtocol, type HandshakeRefusal } from './handshake.ts';
+import { ServerDatabase, type ExecResult, type ServerDatabaseMeta } from './server-database.ts';
+import type { ServerSchema } from './server-schema.ts';
+import { systemTimers, type IntervalHandle, type ServerTimers } from './server-timers.ts';
+import { splitIntoVersionBatches } from './version-batches.ts';
+
+/** The transport side of one client connection. Every frame the core sends goes through `send`. */
+export interface SyncConnection {
+  send(frame: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+/** What the transport tells the core about that connection. */
+export interface SyncConnectionHandlers {
+  receive(frame: Uint8Array): void;
+  /** A frame the transport already knows is not a protocol frame (e.g. a text frame). */
+  receiveInvalid(reason: string): void;
+  /** The transport closed; idempotent. */
+  closed(): void;
+}
+
+export interface SyncServerCoreOptions {
+  readonly store: DatabaseStore;
+  readonly schema: ServerSchema;
+  /** Create a database on the first hello (or /exec, /reset) naming it; default true. */
+  readonly allowCreate?: boolean;
+  /** Decides whether a client may sync this database; default: every database. */
+  readonly authorize?: (database: DatabaseName) => boolean | Promise<boolean>;
+  readonly maxFrameBytes?: number;
+  /** How often accepted connections get a ping carrying the server version; default 1000. */
+  readonly heartbeatIntervalMs?: number;
+  /** A connection that sends nothing for this long is closed; default 15000. */
+  readonly idleTimeoutMs?: number;
+  readonly timers?: ServerTimers;
+  /** Failures that closed a connection or lost a request, for logging. */
+  readonly onError?: (error: GreenlightError) => void;
+}
+
+export const SERVER_CORE_DEFAULTS = {
+  heartbeatIntervalMs: 1000,
+  idleTimeoutMs: 15_000,
+} as const;
+
+type PeerPhase = 'awaiting-hello' | 'handshaking' | 'live' | 'closed';
+
+interface Peer {
+  readonly transport: SyncConnection;
+  phase: PeerPhase;
+  room: Room | null;
+  clientSite: Uint8Array | null;
+  /** All server changes through this version (except the client's own) have been sent. */
+  sentThrough: number;
+  lastHeardAt: number;
+  /** Frames are handled one after another, even while a hello waits for its database. */
+  queue: Promise<void>;
+}
+
+interface Room {
+  readonly database: ServerDatabase;
+  readonly peers: Set<Peer>;
+}
+
+const SERVER_CLOSING_REASON = 'server closing';
+
+/**
+ * The transport-agnostic sync server: one room per database, the handshake,
+ * merging client changes with an acknowledgement after the durable commit,
+ * fan-out of every commit to the other caught-up clients, and heartbeats.
+ * It imports nothing from Node, so the in-browser mock server runs it as is.
+ */
+export class SyncServerCore {
+  readonly #store: DatabaseStore;
+  readonly #schema: ServerSchema;
+  readonly #allowCreate: boolean;
+  readonly #authorize: ((database: DatabaseName) => boolean | Promise<boolean>) | undefined;
+  readonly #maxFrameBytes: number;
+  readonly #heartbeatIntervalMs: number;
+  readonly #idleTimeoutMs: number;
+  readonly #timers: ServerTimers;
+  readonly #onError: (error: GreenlightError) => void;
+  readonly #peers = new Set<Peer>();
+  readonly #rooms = new Map<DatabaseName, Room>();
+  readonly #locks = new Map<DatabaseName, Promise<unknown>>();
+  #heartbeat: IntervalHandle | null = null;
+  #closed = false;
+
+  constructor(options: SyncServerCoreOptions) {
+    this.#store = options.store;
+    this.#schema = options.schema;
+    this.#allowCreate = options.allowCreate ?? true;
+    this.#authorize = options.authorize;
+    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? SERVER_CORE_DEFAULTS.heartbeatIntervalMs;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? SERVER_CORE_DEFAULTS.idleTimeoutMs;
+    this.#timers = options.timers ?? systemTimers;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  connect(transport: SyncConnection): SyncConnectionHandlers {
+    const peer: Peer = {
+      transport,
+      phase: 'awaiting-hello',
+      room: null,
+      clientSite: null,
+      sentThrough: 0,
+      lastHeardAt: this.#timers.now(),
+      queue: Promise.resolve(),
+    };
+    if (this.#closed) {
+      peer.phase = 'closed';
+      transport.close(CLOSE_CODES.goingAway, SERVER_CLOSING_REASON);
+    } else {
+      this.#peers.add(peer);
+      this.#startHeartbeat();
+    }
+    return {
+      receive: (frame) => {
+        if (peer.phase === 'closed') return;
+        peer.lastHeardAt = this.#timers.now();
+        peer.queue = peer.queue.then(() => this.#handleFrame(peer, frame));
+      },
+      receiveInvalid: (reason) => {
+        if (peer.phase === 'closed') return;
+        peer.queue = peer.queue.then(() => this.#fail(peer, 'malformed-frame', reason));
+      },
+      closed: () => this.#forget(peer),
+    };
+  }
+
+  /** The database's identity and version, or null when it does not exist (it is not created). */
+  meta(name: DatabaseName): Promise<ServerDatabaseMeta | null> {
+    return this.#withLock(name, async () => {
+      const room = await this.#openRoom(name, false);
+      return room === null ? null : room.database.meta();
+    });
+  }
+
+  /** Runs one statement in a transaction on the database, then fans the commit out to its clients. */
+  exec(name: DatabaseName, sql: string, params: readonly SqlValue[] = []): Promise<ExecResult> {
+    return this.#withLock(name, async () => {
+      const room = await this.#openRoom(name, this.#allowCreate);
+      if (room === null) throw unknownDatabase(name);
+      const result = room.database.exec(sql, params);
+      this.#fanOut(room);
+      return result;
+    });
+  }
+
+  /**
+   * Deletes the database and creates it anew with a new site id, closing its
+   * connections first: their clients must find out that this server is a new one.
+   */
+  async reset(name: DatabaseName): Promise<ServerDatabaseMeta> {
+    const room = await this.#withLock(name, async () => {
+      const existing = this.#rooms.get(name);
+      if (existing !== undefined) this.#closeRoom(name, existing, CLOSE_CODES.normal, 'reset');
+      if (existing === undefined && !(await this.#store.exists(name)) && !this.#allowCreate) return null;
+      await this.#store.delete(name);
+      return this.#openRoom(name, true);
+    });
+    if (room === null) throw unknownDatabase(name);
+    return room.database.meta();
+  }
+
+  /** Closes every connection and database; later connections are refused. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const peer of [...this.#peers]) this.#closePeer(peer, CLOSE_CODES.goingAway, SERVER_CLOSING_REASON);
+    this.#stopHeartbeat();
+    await Promise.allSettled([...this.#locks.values()]);
+    for (const [name, room] of [...this.#rooms]) this.#closeRoom(name, room, CLOSE_CODES.goingAway, SERVER_CLOSING_REASON);
+  }
+
+  // ---- frames ------------------------------------------------------------------
+
+  async #handleFrame(peer: Peer, frame: Uint8Array): Promise<void> {
+    if (peer.phase === 'closed') return;
+    let message: ClientMessage;
+    try {
+      message = decodeClientMessage(frame, { maxFrameBytes: this.#maxFrameBytes });
+    } catch (error) {
+      this.#refuseFrame(peer, error);
+      return;
+    }
+    try {
+      await this.#handleMessage(peer, message);
+    } catch (error) {
+      const failure = toGreenlightError(error, 'server');
+      this.#onError(failure);
+      this.#fail(peer, 'internal', failure.message);
+    }
+  }
+
+  #refuseFrame(peer: Peer, error: unknown): void {
+    const failure = toGreenlightError(error, 'protocol', 'malformed-frame');
+    if (failure.kind === 'invalid-database-name' && peer.phase === 'awaiting-hello') {
+      this.#reject(peer, { reason: 'invalid-database-name', message: failure.message }, null);
+      return;
+    }
+    const code = (PROTOCOL_ERROR_CODES as readonly string[]).includes(failure.kind)
+      ? (failure.kind as ProtocolErrorCode)
+      : 'malformed-frame';
+    this.#fail(peer, code, failure.message);
+  }
+
+  async #handleMessage(peer: Peer, message: ClientMessage): Promise<void> {
+    switch (message.type) {
+      case 'hello':
+        if (peer.phase !== 'awaiting-hello') {
+          this.#fail(peer, 'unexpected-message', 'hello after the handshake');
+          return;
+        }
+        await this.#handshake(peer, message);
+        return;
+      case 'changes':
+        if (peer.phase !== 'live' || peer.room === null || peer.clientSite === null) {
+          this.#fail(peer, 'unexpected-message', 'changes before an accepted hello');
+          return;
+        }
+        this.#merge(peer, peer.room, peer.clientSite, message);
+        return;
+      case 'ping':
+        this.#send(peer, { type: 'pong', sentAt: message.sentAt, serverVersion: peer.room?.database.dbVersion() ?? 0 });
+        return;
+      case 'pong':
+        return;
+      case 'error':
+        this.#closePeer(peer, CLOSE_CODES.protocolError, `client reported ${message.code}`);
+        return;
+    }
+  }
+
+  // ---- handshake and catch-up -------------------------------------------------
+
+  async #handshake(peer: Peer, hello: HelloMessage): Promise<void> {
+    peer.phase = 'handshaking';
+    const protocolRefusal = checkProtocol(hello);
+    if (protocolRefusal !== null) {
+      this.#reject(peer, protocolRefusal, null);
+      return;
+    }
+    const name = hello.database;
+    if (this.#authorize !== undefined && !(await this.#authorize(name))) {
+      this.#reject(peer, { reason: 'forbidden-database', message: `this client may not sync database ${name}` }, null);
+      return;
+    }
+    // Inside the lock, so a reset cannot close the database between opening it and
+    // reading the backlog.
+    await this.#withLock(name, async () => {
+      const room = await this.#openRoom(name, this.#allowCreate);
+      // The client may have gone while the database opened.
+      if (isClosed(peer)) return;
+      if (room === null) {
+        this.#reject(peer, { reason: 'unknown-database', message: `database ${name} does not exist` }, null);
+        return;
+      }
+      this.#acceptAndCatchUp(peer, room, hello);
+    });
+  }
+
+  /**
+   * Everything here is synchronous: the backlog, its size in the accept and the
+   * version caught-up reports all come from one database state.
+   */
+  #acceptAndCatchUp(peer: Peer, room: Room, hello: HelloMessage): void {
+    const { database } = room;
+    const target = database.dbVersion();
+    const refusal = checkDatabase(hello, database, target);
+    if (refusal !== null) {
+      this.#reject(peer, refusal, database);
+      return;
+    }
+    const clientSite = siteIdToBytes(hello.clientSiteId);
+    const backlog = database.changesBetween(hello.serverCursor, target, clientSite);
+    let backlogBytes = 0;
+    for (const change of backlog) backlogBytes += changeWireSize(change);
+    this.#send(peer, {
+      type: 'accept',
+      serverSiteId: database.siteId,
+      schemaName: database.schemaName,
+      schemaVersion: database.schemaVersion,
+      serverVersion: target,
+      committedClientVersion: database.committedClientVersion(clientSite),
+      backlogChanges: backlog.length,
+      backlogBytes,
+    });
+    for (const batch of splitIntoVersionBatches(backlog, changeWireSize)) {
+      this.#send(peer, { type: 'changes', changes: batch.changes, throughVersion: batch.throughVersion });
+    }
+    this.#send(peer, { type: 'caught-up', serverVersion: target });
+    if (isClosed(peer)) return;
+    peer.phase = 'live';
+    peer.room = room;
+    peer.clientSite = clientSite;
+    peer.sentThrough = target;
+    room.peers.add(peer);
+  }
+
+  #reject(peer: Peer, refusal: HandshakeRefusal, database: ServerDatabase | null): void {
+    this.#send(peer, {
+      type: 'reject',
+      reason: refusal.reason,
+      message: refusal.message,
+      serverProtocolVersion: PROTOCOL_VERSION,
+      serverSchemaName: database?.schemaName ?? this.#schema.name,
+      serverSchemaVersion: database?.schemaVersion ?? this.#schema.version,
+    });
+    this.#closePeer(peer, CLOSE_CODES.rejected, refusal.reason);
+  }
+
+  // ---- client changes and fan-out ---------------------------------------------
+
+  #merge(peer: Peer, room: Room, clientSite: Uint8Array, message: ChangesMessage): void {
+    let committedClientVersion: number;
+    try {
+      committedClientVersion = room.database.mergeClientChanges(clientSite, message.changes, message.throughVersion);
+    } catch (error) {
+      // Nothing was committed, so nothing is acknowledged; the client resends
+      // everything past its acknowledged version when it reconnects.
+      const failure = toGreenlightError(error, 'storage', 'storage');
+      this.#onError(failure);
+      this.#fail(peer, 'internal', `could not commit changes: ${failure.message}`);
+      return;
+    }
+    this.#send(peer, { type: 'ack', committedClientVersion });
+    this.#fanOut(room);
+  }
+
+  /**
+   * Sends every caught-up connection the changes committed since it was last
+   * served. A connection whose new versions hold only its own changes still gets
+   * an empty `changes` message, so its cursor reaches the version the heartbeats
+   * report and its client can tell it is up to date.
+   */
+  #fanOut(room: Room): void {
+    const current = room.database.dbVersion();
+    for (const peer of [...room.peers]) {
+      if (peer.phase !== 'live' || peer.sentThrough >= current) continue;
+      const changes = room.database.changesBetween(peer.sentThrough, current, peer.clientSite);
+      const batches = splitIntoVersionBatches(changes, changeWireSize);
+      if (batches.length === 0) {
+        this.#send(peer, { type: 'changes', changes: [], throughVersion: current });
+      }
+      batches.forEach((batch, index) => {
+        const throughVersion = index === batches.length - 1 ? current : batch.throughVersion;
+        this.#send(peer, { type: 'changes', changes: batch.changes, throughVersion });
+      });
+      peer.sentThrough = current;
+    }
+  }
+
+  // ---- heartbeats ----------------------------------------------------------------
+
+  #startHeartbeat(): void {
+    if (this.#heartbeat !== null) return;
+    this.#heartbeat = this.#timers.setInterval(() => this.#beat(), this.#heartbeatIntervalMs);
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat === null) return;
+    this.#timers.clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+  }
+
+  #beat(): void {
+    const now = this.#timers.now();
+    for (const peer of [...this.#peers]) {
+      if (now - peer.lastHeardAt >= this.#idleTimeoutMs) {
+        this.#closePeer(peer, CLOSE_CODES.heartbeatLost, `nothing received for ${this.#idleTimeoutMs} ms`);
+      } else if (peer.phase === 'live' && peer.room !== null) {
+        this.#send(peer, { type: 'ping', sentAt: now, serverVersion: peer.room.database.dbVersion() });
+      }
+    }
+  }
+
+  // ---- connections -------------------------------------------------------------
+
+  #send(peer: Peer, message: ServerMessage): void {
+    if (peer.phase === 'closed') return;
+    try {
+      peer.transport.send(encodeMessage(message));
+    } catch (error) {
+      this.#onError(toGreenlightError(error, 'transport', 'transport'));
+      this.#closePeer(peer, CLOSE_CODES.internal, 'send failed');
+    }
+  }
+
+  /** Tells the client why, when it can still hear it, then closes only this connection. */
+  #fail(peer: Peer, code: ProtocolErrorCode, message: string): void {
+    this.#send(peer, { type: 'error', code, message });
+    const closeCode =
+      code === 'frame-too-large' ? CLOSE_CODES.frameTooLarge : code === 'internal' ? CLOSE_CODES.internal : CLOSE_CODES.protocolError;
+    this.#closePeer(peer, closeCode, code);
+  }
+
+  #closePeer(peer: Peer, code: number, reason: string): void {
+    if (peer.phase === 'closed') return;
+    this.#forget(peer);
+    try {
+      peer.transport.close(code, reason);
+    } catch (error) {
+      this.#onError(toGreenlightError(error, 'transport', 'transport'));
+    }
+  }
+
+  #forget(peer: Peer): void {
+    peer.phase = 'closed';
+    peer.room?.peers.delete(peer);
+    peer.room = null;
+    this.#peers.delete(peer);
+    if (this.#peers.size === 0) this.#stopHeartbeat();
+  }
+
+  // ---- rooms -------------------------------------------------------------------
+
+  /**
+   * Runs work that opens, resets or reads a whole room for one name strictly one
+   * at a time; merges need no lock, being synchronous on an open room.
+   */
+  #withLock<T>(name: DatabaseName, work: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(name) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#locks.set(name, settled);
+    void settled.then(() => {
+      if (this.#locks.get(name) === settled) this.#locks.delete(name);
+    });
+    return next;
+  }
+
+  async #openRoom(name: DatabaseName, create: boolean): Promise<Room | null> {
+    if (this.#closed) throw new GreenlightError('closed', 'server', 'the server is closing');
+    const open = this.#rooms.get(name);
+    if (open !== undefined) return open;
+    if (!create && !(await this.#store.exists(name))) return null;
+    const connection = await this.#store.open(name);
+    let database: ServerDatabase;
+    try {
+      database = ServerDatabase.attach(name, connection, this.#schema);
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    const room: Room = { database, peers: new Set() };
+    this.#rooms.set(name, room);
+    return room;
+  }
+
+  #closeRoom(name: DatabaseName, room: Room, code: number, reason: string): void {
+    for (const peer of [...room.peers]) this.#closePeer(peer, code, reason);
+    this.#rooms.delete(name);
+    try {
+      room.database.close();
+    } catch (error) {
+      this.#onError(toGreenlightError(error, 'storage', 'storage'));
+    }
+  }
+}
+
+// A function, so TypeScript does not carry a narrowed phase across an await or a send.
+function isClosed(peer: Peer): boolean {
+  return peer.phase === 'closed';
+}
+
+function unknownDatabase(name: DatabaseName): GreenlightError {
+  return new GreenlightError('unknown-database', 'server', `database ${name} does not exist`);
+}

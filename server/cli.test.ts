@@ -1,0 +1,144 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { siteIdFromBytes } from '../engine/protocol/ids.ts';
+import type { Change } from '../engine/protocol/messages.ts';
+import { loadSchemaFile } from '../engine/server/node-sync-server.ts';
+import type { ServerSchema } from '../engine/server/server-schema.ts';
+import { helloMessage, RawProtocolClient } from '../engine/server/test-helpers/raw-protocol-client.ts';
+import { TestClientDatabase } from '../engine/server/test-helpers/test-client-database.ts';
+import { makeDataDir, removeDataDir } from '../engine/server/test-helpers/test-server-node.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SCHEMA_PATH = fileURLToPath(new URL('./schema.sql', import.meta.url));
+const LISTENING = /listening on (http:\/\/\S+) \((ws:\/\/\S+)\)/;
+const DB = 'bookshop';
+
+interface CliServer {
+  readonly child: ChildProcess;
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+}
+
+/** Starts `server/cli.ts` as its own process and waits for its listening line. */
+function startCli(dataDir: string): Promise<CliServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--dir', dataDir, '--allow-exec'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = LISTENING.exec(output);
+      if (match?.[1] !== undefined && match[2] !== undefined) {
+        child.stdout?.off('data', onData);
+        resolve({ child, httpUrl: match[1], wsUrl: match[2] });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+describe('greenlight-server CLI', () => {
+  let dataDir: string;
+  let schema: ServerSchema;
+  const children: ChildProcess[] = [];
+  const sockets: RawProtocolClient[] = [];
+  const clients: TestClientDatabase[] = [];
+
+  async function cli(): Promise<CliServer> {
+    const server = await startCli(dataDir);
+    children.push(server.child);
+    return server;
+  }
+
+  async function accepted(server: CliServer, client: TestClientDatabase): Promise<RawProtocolClient> {
+    const socket = await RawProtocolClient.connect(server.wsUrl);
+    sockets.push(socket);
+    socket.send(helloMessage(DB, client.siteId, schema));
+    await socket.expect('accept');
+    return socket;
+  }
+
+  beforeEach(async () => {
+    dataDir = makeDataDir();
+    schema = await loadSchemaFile(SCHEMA_PATH);
+  });
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.close();
+    for (const child of children.splice(0)) {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+    for (const client of clients.splice(0)) client.close();
+    removeDataDir(dataDir);
+  });
+
+  it('keeps every acknowledged change when killed right after the ack (issue check 3)', async () => {
+    const first = await cli();
+    const writer = await TestClientDatabase.open(schema);
+    clients.push(writer);
+    const socket = await accepted(first, writer);
+    await socket.waitFor('caught-up');
+
+    // Five client transactions of 40 books, sent as five messages without waiting.
+    let sentThrough = 0;
+    for (let batch = 0; batch < 5; batch++) {
+      writer.connection.transaction(() => {
+        for (let i = 0; i < 40; i++) {
+          writer.connection.exec('INSERT INTO books (id, title, author, price, stock) VALUES (?, ?, ?, ?, ?)', [`b${batch}-${i}`, `Title ${batch}-${i}`, 'Anon', 9.5, i]);
+        }
+      });
+      const changes = writer.localChanges(sentThrough);
+      sentThrough = writer.dbVersion();
+      socket.send({ type: 'changes', changes, throughVersion: sentThrough });
+    }
+    let acked = 0;
+    while (acked < sentThrough) acked = (await socket.waitFor('ack')).committedClientVersion;
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+
+    const second = await cli();
+    const reader = await TestClientDatabase.open(schema);
+    clients.push(reader);
+    const readerSocket = await RawProtocolClient.connect(second.wsUrl);
+    sockets.push(readerSocket);
+    readerSocket.send(helloMessage(DB, reader.siteId, schema));
+    const accept = await readerSocket.expect('accept');
+    const received: Change[] = [];
+    for (;;) {
+      const message = await readerSocket.next();
+      if (message.type === 'caught-up') break;
+      if (message.type === 'changes') received.push(...message.changes);
+    }
+    const written = writer.localChanges();
+    expect(accept.backlogChanges).toBe(written.length);
+    const key = (change: Change): string => `${Buffer.from(change.pk).toString('hex')}:${change.cid}:${String(change.val)}`;
+    expect(new Set(received.map(key))).toEqual(new Set(written.map(key)));
+    expect(received.every((change) => siteIdFromBytes(change.siteId) === writer.siteId)).toBe(true);
+
+    // The writer's acknowledged version survived too: it will not resend.
+    const again = await RawProtocolClient.connect(second.wsUrl);
+    sockets.push(again);
+    again.send(helloMessage(DB, writer.siteId, schema, { lastServerSiteId: accept.serverSiteId, serverCursor: accept.serverVersion }));
+    expect(await again.expect('accept')).toMatchObject({ committedClientVersion: sentThrough });
+  });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    const server = await cli();
+    const response = await fetch(`${server.httpUrl}/health`);
+    expect(response.status).toBe(200);
+    server.child.kill('SIGTERM');
+    await exited(server.child);
+    expect(server.child.exitCode).toBe(0);
+  });
+});
