@@ -1,0 +1,267 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { decodeClientMessage, encodeMessage } from '../protocol/codec.ts';
+import type { SiteId } from '../protocol/ids.ts';
+import type { ClientMessage, ServerMessage } from '../protocol/messages.ts';
+import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/messages.ts';
+import { openMemoryDatabase } from '../sqlite/open-memory-database.ts';
+import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
+import { fromSqliteConnection } from './adapters/from-sqlite-connection.ts';
+import { attachSyncClient, type SyncClient } from './sync-client.ts';
+import type { WebSocketLike } from './websocket-like.ts';
+
+const SERVER_A = 'a'.repeat(32) as SiteId;
+const SERVER_B = 'b'.repeat(32) as SiteId;
+const SCHEMA = { name: 'unit', version: 3 };
+const TIMING = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 1_000, backoffInitialMs: 100, backoffMaxMs: 1_000 };
+
+/** A socket the test plays the server for. */
+class FakeSocket implements WebSocketLike {
+  binaryType = 'blob';
+  readyState = 0;
+  readonly sent: ClientMessage[] = [];
+  closedWith: number | null = null;
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { readonly data: unknown }) => void) | null = null;
+  onclose: ((event: { readonly code: number; readonly reason: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+
+  send(data: Uint8Array): void {
+    this.sent.push(decodeClientMessage(data));
+  }
+
+  close(code?: number): void {
+    this.closedWith = code ?? CLOSE_CODES.normal;
+    this.readyState = 3;
+  }
+
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+
+  receive(message: ServerMessage): void {
+    this.onmessage?.({ data: encodeMessage(message).slice().buffer });
+  }
+
+  drop(): void {
+    this.readyState = 3;
+    this.onclose?.({ code: 1006, reason: '' });
+  }
+}
+
+let connection: SqliteConnection;
+let sockets: FakeSocket[];
+let client: SyncClient;
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await vi.advanceTimersByTimeAsync(0);
+}
+
+function accept(serverSiteId: SiteId, committedClientVersion = 0): ServerMessage {
+  return {
+    type: 'accept',
+    serverSiteId,
+    schemaName: SCHEMA.name,
+    schemaVersion: SCHEMA.version,
+    serverVersion: 0,
+    committedClientVersion,
+    backlogChanges: 0,
+    backlogBytes: 0,
+  };
+}
+
+function latest(): FakeSocket {
+  const socket = sockets[sockets.length - 1];
+  if (socket === undefined) throw new Error('no socket was opened');
+  return socket;
+}
+
+/** Opens the latest socket and plays a healthy handshake through caught-up. */
+async function handshake(serverSiteId: SiteId = SERVER_A): Promise<FakeSocket> {
+  const socket = latest();
+  socket.open();
+  await flush();
+  socket.receive(accept(serverSiteId));
+  socket.receive({ type: 'caught-up', serverVersion: 0 });
+  await flush();
+  return socket;
+}
+
+beforeEach(async () => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  connection = await openMemoryDatabase();
+  connection.exec("CREATE TABLE items (id INTEGER PRIMARY KEY NOT NULL, title TEXT); SELECT crsql_as_crr('items');");
+  sockets = [];
+  client = await attachSyncClient({
+    db: fromSqliteConnection(connection),
+    url: 'ws://test.invalid/sync',
+    database: 'unit',
+    schema: SCHEMA,
+    createWebSocket: () => {
+      const socket = new FakeSocket();
+      sockets.push(socket);
+      return socket;
+    },
+    timing: TIMING,
+    random: () => 0,
+  });
+});
+
+afterEach(async () => {
+  await client.stop();
+  connection.close();
+  vi.useRealTimers();
+});
+
+describe('SyncClient connection loop', () => {
+  it('says hello with its identity and cursors, then is green once caught up', async () => {
+    client.start();
+    await flush();
+    const socket = await handshake();
+    const [hello] = socket.sent;
+    expect(hello).toMatchObject({
+      type: 'hello',
+      protocolVersion: PROTOCOL_VERSION,
+      database: 'unit',
+      schemaName: 'unit',
+      schemaVersion: 3,
+      lastServerSiteId: null,
+      serverCursor: 0,
+    });
+    expect(socket.binaryType).toBe('arraybuffer');
+    expect(client.getSnapshot().status.status).toBe('synced');
+  });
+
+  it('retries after the backoff delay, one socket at a time', async () => {
+    client.start();
+    await flush();
+    latest().drop();
+    await flush();
+    expect(sockets).toHaveLength(1);
+    // random() = 0 gives the fixed half of the first step: 50 ms.
+    await vi.advanceTimersByTimeAsync(49);
+    expect(sockets).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sockets).toHaveLength(2);
+    client.notifyLocalCommit();
+    await flush();
+    expect(sockets).toHaveLength(2);
+  });
+
+  it('sends local commits in whole versions and clears them from pending on ack', async () => {
+    client.start();
+    await flush();
+    const socket = await handshake();
+    connection.exec("INSERT INTO items VALUES (1, 'one'), (2, 'two')");
+    await flush();
+    const sent = socket.sent.find((message) => message.type === 'changes');
+    expect(sent).toMatchObject({ type: 'changes', throughVersion: 1 });
+    expect(sent?.type === 'changes' ? sent.changes.length : 0).toBe(2);
+    expect(client.getSnapshot().status).toMatchObject({ status: 'syncing', pending: { changes: 2, rows: 2 } });
+    socket.receive({ type: 'ack', committedClientVersion: 1 });
+    await flush();
+    expect(client.getSnapshot().status).toMatchObject({ status: 'synced', pending: { changes: 0, rows: 0 } });
+  });
+
+  it('refuses a server whose identity changed and stops retrying', async () => {
+    client.start();
+    await flush();
+    await handshake(SERVER_A);
+    latest().drop();
+    await vi.advanceTimersByTimeAsync(TIMING.backoffMaxMs);
+    expect(sockets).toHaveLength(2);
+    const second = latest();
+    second.open();
+    await flush();
+    expect(second.sent[0]).toMatchObject({ type: 'hello', lastServerSiteId: SERVER_A });
+    second.receive(accept(SERVER_B));
+    await flush();
+    expect(client.getSnapshot().status).toMatchObject({ status: 'incompatible', reason: 'server-rebuilt' });
+    expect(second.closedWith).toBe(CLOSE_CODES.rejected);
+    await vi.advanceTimersByTimeAsync(TIMING.backoffMaxMs * 5);
+    expect(sockets).toHaveLength(2);
+  });
+
+  it('closes a silent connection after the heartbeat timeout and reconnects', async () => {
+    client.start();
+    await flush();
+    const socket = await handshake();
+    await vi.advanceTimersByTimeAsync(TIMING.heartbeatTimeoutMs + 300);
+    expect(socket.closedWith).toBe(CLOSE_CODES.heartbeatLost);
+    expect(socket.sent.some((message) => message.type === 'ping')).toBe(true);
+    expect(sockets.length).toBeGreaterThanOrEqual(2);
+    expect(client.getSnapshot().diagnostics.lastError).toMatchObject({ kind: 'timeout' });
+  });
+
+  it('reports a failed apply, keeps nothing of it and closes the connection', async () => {
+    client.start();
+    await flush();
+    const socket = await handshake();
+    socket.receive({
+      type: 'changes',
+      throughVersion: 5,
+      changes: [{ table: 'missing', pk: new Uint8Array([1, 9, 1]), cid: 'x', val: 1, colVersion: 1, dbVersion: 5, siteId: new Uint8Array(16).fill(3), cl: 1, seq: 0 }],
+    });
+    await flush();
+    expect(socket.closedWith).toBe(CLOSE_CODES.internal);
+    expect(client.getSnapshot().diagnostics.lastError).toMatchObject({ kind: 'apply-failed' });
+    expect(connection.all('SELECT server_cursor FROM greenlight_sync_meta')).toEqual([[0]]);
+  });
+
+  it('stop closes the socket and cancels every timer', async () => {
+    client.start();
+    await flush();
+    latest().drop();
+    await flush();
+    await client.stop();
+    await vi.advanceTimersByTimeAsync(TIMING.backoffMaxMs * 5);
+    expect(sockets).toHaveLength(1);
+    expect(client.getSnapshot().status.status).toBe('idle');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('nuke and resync starts over on the fresh database the host hands back', async () => {
+    const fresh = await openMemoryDatabase();
+    fresh.exec("CREATE TABLE items (id INTEGER PRIMARY KEY NOT NULL, title TEXT); SELECT crsql_as_crr('items');");
+    const nuked = await attachSyncClient({
+      db: fromSqliteConnection(connection),
+      url: 'ws://test.invalid/sync',
+      database: 'unit',
+      schema: SCHEMA,
+      createWebSocket: () => {
+        const socket = new FakeSocket();
+        sockets.push(socket);
+        return socket;
+      },
+      timing: TIMING,
+      random: () => 0,
+      resetDatabase: async () => fromSqliteConnection(fresh),
+    });
+    try {
+      nuked.start();
+      await flush();
+      await handshake(SERVER_A);
+      connection.exec("INSERT INTO items VALUES (1, 'lost')");
+      await nuked.nukeAndResync();
+      await flush();
+      const socket = latest();
+      socket.open();
+      await flush();
+      expect(socket.sent[0]).toMatchObject({ type: 'hello', lastServerSiteId: null, serverCursor: 0 });
+      expect(nuked.getSnapshot().status).toMatchObject({ status: 'connecting', pending: { changes: 0, rows: 0 } });
+      expect(fresh.all('SELECT server_site_id FROM greenlight_sync_meta')).toEqual([[null]]);
+    } finally {
+      await nuked.stop();
+      fresh.close();
+    }
+  });
+
+  it('exports unacknowledged changes as JSON-safe values', async () => {
+    connection.exec("INSERT INTO items VALUES (9007199254740993, 'big')");
+    const exported = await client.exportUnsyncedChanges();
+    expect(exported).toMatchObject({ format: 'greenlight-unsynced-changes', formatVersion: 1, database: 'unit' });
+    expect(exported.changes).toHaveLength(1);
+    expect(exported.changes[0]).toMatchObject({ table: 'items', cid: 'title', val: { text: 'big' } });
+    expect(JSON.parse(JSON.stringify(exported))).toEqual(exported);
+  });
+});

@@ -1,0 +1,342 @@
+import { GreenlightError, toGreenlightError } from '../errors.ts';
+import { decodeServerMessage, encodeMessage } from '../protocol/codec.ts';
+import type { DatabaseName, SiteId } from '../protocol/ids.ts';
+import type { AcceptMessage, ClientMessage, ErrorMessage, RejectReason, ServerMessage } from '../protocol/messages.ts';
+import { CLOSE_CODES, DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/messages.ts';
+import { applyServerChanges } from './apply-server-changes.ts';
+import type { ClientDatabase } from './client-database.ts';
+import { readLocalChangeBatch, readLocalDbVersion } from './local-changes.ts';
+import { acknowledgeThrough } from './pending-tracker.ts';
+import type { SerialQueue } from './serial-queue.ts';
+import type { SyncEvent, SyncTimingOptions } from './sync-events.ts';
+import { readSyncMetadata, writeServerSiteId } from './sync-metadata.ts';
+import type { PendingCount } from './sync-status.ts';
+import type { CreateWebSocket, WebSocketLike } from './websocket-like.ts';
+import { SOCKET_STATE, frameBytes } from './websocket-like.ts';
+
+/** Local batches sent but not yet acknowledged; more waits until an ack frees a slot. */
+export const MAX_IN_FLIGHT_BATCHES = 4;
+/** Target size of one outgoing batch; a single larger db_version is still sent whole. */
+export const MAX_BATCH_CHANGES = 2_000;
+
+export interface SyncConnectionOptions {
+  readonly db: ClientDatabase;
+  /** Every database step of every connection runs through this one queue. */
+  readonly queue: SerialQueue;
+  readonly url: string;
+  readonly database: DatabaseName;
+  readonly clientSiteId: SiteId;
+  readonly schema: { readonly name: string; readonly version: number };
+  readonly createWebSocket: CreateWebSocket;
+  readonly timing: SyncTimingOptions;
+  readonly now: () => number;
+  readonly maxFrameBytes?: number;
+  readonly emit: (event: SyncEvent) => void;
+  readonly onPending: (pending: PendingCount) => void;
+  /** Called exactly once, when this connection is over for whatever reason. */
+  readonly onEnd: (end: ConnectionEnd) => void;
+}
+
+export interface ConnectionEnd {
+  /** True when the server (or the client's own check) refused this database: retrying cannot help. */
+  readonly incompatible: boolean;
+  readonly accepted: boolean;
+}
+
+/**
+ * One WebSocket's life: hello, accept or reject, the backlog, live changes both
+ * ways, acks and heartbeats. It reports what happens as SyncEvents and ends
+ * exactly once; reconnecting is the client's job, not this one's.
+ */
+export class SyncConnection {
+  readonly #options: SyncConnectionOptions;
+  readonly #socket: WebSocketLike;
+  #ended = false;
+  #opened = false;
+  #accepted = false;
+  #incompatible = false;
+  #lastHeardAt: number;
+  #lastPingAt = 0;
+  #timer: ReturnType<typeof setInterval>;
+  /** Server frames are handled strictly in arrival order. */
+  #inbound: Promise<void> = Promise.resolve();
+  #sentThrough = 0;
+  #inFlight: number[] = [];
+  #pumping = false;
+  #pumpAgain = false;
+
+  constructor(options: SyncConnectionOptions) {
+    this.#options = options;
+    this.#lastHeardAt = options.now();
+    this.#socket = options.createWebSocket(options.url);
+    this.#socket.binaryType = 'arraybuffer';
+    this.#socket.onopen = () => this.#onOpen();
+    this.#socket.onmessage = (event) => this.#onFrame(event.data);
+    this.#socket.onerror = () => undefined;
+    this.#socket.onclose = (event) => {
+      const clean = event.code === CLOSE_CODES.normal || event.code === CLOSE_CODES.goingAway;
+      this.#end(
+        clean ? null : new GreenlightError('transport', 'transport', `connection closed (${event.code}${event.reason ? `: ${event.reason}` : ''})`),
+      );
+    };
+    // One timer checks heartbeats, including a socket that never opens and a
+    // handshake that never completes: silence is silence whatever the phase.
+    const period = Math.max(50, Math.min(options.timing.heartbeatIntervalMs, 250));
+    this.#timer = setInterval(() => this.#checkHeartbeat(), period);
+  }
+
+  get accepted(): boolean {
+    return this.#accepted;
+  }
+
+  /** Closes the connection from this side; the end is reported at once. */
+  close(error: GreenlightError | null = null, code: number = CLOSE_CODES.normal): void {
+    if (this.#ended) return;
+    try {
+      this.#socket.close(code);
+    } catch {
+      // A socket that cannot even close is already gone; ending below is what matters.
+    }
+    this.#end(error);
+  }
+
+  /** The host committed: send what is new, if the window allows. */
+  localCommitted(): void {
+    if (this.#accepted && !this.#ended) void this.#pump();
+  }
+
+  #onOpen(): void {
+    if (this.#ended) return;
+    this.#opened = true;
+    this.#lastHeardAt = this.#options.now();
+    this.#options.emit({ type: 'socket-opened', at: this.#options.now() });
+    void this.#options.queue
+      .run(() => this.#options.db.transaction((tx) => readSyncMetadata(tx)))
+      .then((meta) => {
+        this.#send({
+          type: 'hello',
+          protocolVersion: PROTOCOL_VERSION,
+          database: this.#options.database,
+          clientSiteId: this.#options.clientSiteId,
+          schemaName: this.#options.schema.name,
+          schemaVersion: this.#options.schema.version,
+          lastServerSiteId: meta.serverSiteId,
+          serverCursor: meta.serverCursor,
+        });
+      })
+      .catch((error: unknown) => this.#fail(toGreenlightError(error, 'storage', 'storage')));
+  }
+
+  #onFrame(data: unknown): void {
+    if (this.#ended) return;
+    this.#lastHeardAt = this.#options.now();
+    const bytes = frameBytes(data);
+    if (bytes === null) {
+      this.#fail(new GreenlightError('malformed-frame', 'protocol', 'the server sent a frame that is not binary'));
+      return;
+    }
+    let message: ServerMessage;
+    try {
+      message = decodeServerMessage(bytes, { maxFrameBytes: this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
+    } catch (error) {
+      this.#fail(toGreenlightError(error, 'protocol', 'malformed-frame'));
+      return;
+    }
+    this.#inbound = this.#inbound.then(() => this.#handle(message)).catch((error: unknown) => this.#fail(toGreenlightError(error, 'client')));
+  }
+
+  async #handle(message: ServerMessage): Promise<void> {
+    if (this.#ended) return;
+    const at = this.#options.now();
+    if (!this.#accepted && message.type !== 'accept' && message.type !== 'reject' && message.type !== 'error') {
+      throw new GreenlightError('unexpected-message', 'protocol', `the server sent ${message.type} before accepting`);
+    }
+    switch (message.type) {
+      case 'accept':
+        if (this.#accepted) throw new GreenlightError('unexpected-message', 'protocol', 'the server accepted twice');
+        await this.#onAccept(message);
+        return;
+      case 'reject':
+        this.#reject(message.reason, message.message);
+        return;
+      case 'changes': {
+        let applied;
+        try {
+          applied = await this.#options.queue.run(() => applyServerChanges(this.#options.db, message));
+        } catch (error) {
+          const failure = toGreenlightError(error, 'client', 'apply-failed');
+          if (this.#ended) return;
+          this.#options.emit({ type: 'apply-failed', at: this.#options.now(), error: failure });
+          this.close(failure, CLOSE_CODES.internal);
+          return;
+        }
+        if (this.#ended) return;
+        this.#options.emit({
+          type: 'changes-applied',
+          at: this.#options.now(),
+          serverVersion: applied.serverVersion,
+          changes: applied.changes,
+          rows: applied.rows,
+          bytes: applied.bytes,
+        });
+        this.#options.onPending(applied.pending);
+        return;
+      }
+      case 'caught-up':
+        this.#options.emit({ type: 'caught-up', at, serverVersion: message.serverVersion });
+        return;
+      case 'ack': {
+        const pending = await this.#options.queue.run(() =>
+          this.#options.db.transaction((tx) => acknowledgeThrough(tx, message.committedClientVersion)),
+        );
+        if (this.#ended) return;
+        this.#inFlight = this.#inFlight.filter((through) => through > message.committedClientVersion);
+        this.#options.emit({ type: 'ack', at: this.#options.now(), committedClientVersion: message.committedClientVersion });
+        this.#options.onPending(pending);
+        void this.#pump();
+        return;
+      }
+      case 'ping':
+        this.#options.emit({ type: 'heartbeat', at, serverVersion: message.serverVersion });
+        this.#send({ type: 'pong', sentAt: message.sentAt, serverVersion: 0 });
+        return;
+      case 'pong':
+        this.#options.emit({ type: 'heartbeat', at, serverVersion: message.serverVersion });
+        return;
+      case 'error':
+        this.#fail(serverError(message));
+        return;
+    }
+  }
+
+  async #onAccept(accept: AcceptMessage): Promise<void> {
+    const { schema } = this.#options;
+    if (accept.schemaName !== schema.name || accept.schemaVersion !== schema.version) {
+      this.#reject(
+        'schema-mismatch',
+        `the server holds schema ${accept.schemaName} v${accept.schemaVersion}, this client expects ${schema.name} v${schema.version}`,
+      );
+      return;
+    }
+    const known = await this.#options.queue.run(() =>
+      this.#options.db.transaction(async (tx) => {
+        const meta = await readSyncMetadata(tx);
+        if (meta.serverSiteId === null) await writeServerSiteId(tx, accept.serverSiteId);
+        return meta.serverSiteId;
+      }),
+    );
+    if (this.#ended) return;
+    if (known !== null && known !== accept.serverSiteId) {
+      this.#reject('server-rebuilt', `the server's identity changed from ${known} to ${accept.serverSiteId}: it was rebuilt`);
+      return;
+    }
+    this.#accepted = true;
+    this.#sentThrough = accept.committedClientVersion;
+    this.#options.emit({
+      type: 'handshake-accepted',
+      at: this.#options.now(),
+      serverVersion: accept.serverVersion,
+      committedClientVersion: accept.committedClientVersion,
+      backlogChanges: accept.backlogChanges,
+      backlogBytes: accept.backlogBytes,
+    });
+    // The server may have committed changes whose ack this client never saw.
+    const pending = await this.#options.queue.run(() =>
+      this.#options.db.transaction((tx) => acknowledgeThrough(tx, accept.committedClientVersion)),
+    );
+    if (this.#ended) return;
+    this.#options.onPending(pending);
+    void this.#pump();
+  }
+
+  /** Sends whole local versions after what was sent, keeping at most MAX_IN_FLIGHT_BATCHES unacknowledged. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        while (!this.#ended && this.#inFlight.length < MAX_IN_FLIGHT_BATCHES) {
+          const after = this.#sentThrough;
+          const batch = await this.#options.queue.run(async () => {
+            const current = await readLocalDbVersion(this.#options.db);
+            return current > after ? readLocalChangeBatch(this.#options.db, after, current, MAX_BATCH_CHANGES) : null;
+          });
+          if (batch === null || this.#ended) break;
+          this.#sentThrough = batch.throughVersion;
+          // Versions holding only merged server changes need no round trip.
+          if (batch.changes.length === 0) continue;
+          this.#inFlight.push(batch.throughVersion);
+          this.#send({ type: 'changes', changes: batch.changes, throughVersion: batch.throughVersion });
+          this.#options.emit({ type: 'local-changes-sent', at: this.#options.now(), throughVersion: batch.throughVersion });
+        }
+      } while (this.#pumpAgain && !this.#ended);
+    } catch (error) {
+      this.#fail(toGreenlightError(error, 'storage', 'storage'));
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #checkHeartbeat(): void {
+    if (this.#ended) return;
+    const now = this.#options.now();
+    const { heartbeatIntervalMs, heartbeatTimeoutMs } = this.#options.timing;
+    if (now - this.#lastHeardAt >= heartbeatTimeoutMs) {
+      const phase = !this.#opened ? 'opening the socket' : this.#accepted ? 'live' : 'the handshake';
+      this.close(
+        new GreenlightError('timeout', 'transport', `no word from the server for ${now - this.#lastHeardAt} ms (${phase})`),
+        CLOSE_CODES.heartbeatLost,
+      );
+      return;
+    }
+    if (this.#accepted && now - this.#lastPingAt >= heartbeatIntervalMs) {
+      this.#lastPingAt = now;
+      this.#send({ type: 'ping', sentAt: now, serverVersion: 0 });
+    }
+  }
+
+  #send(message: ClientMessage): void {
+    if (this.#ended || this.#socket.readyState !== SOCKET_STATE.open) return;
+    try {
+      this.#socket.send(encodeMessage(message));
+    } catch (error) {
+      this.#fail(toGreenlightError(error, 'transport', 'transport'));
+    }
+  }
+
+  #reject(reason: RejectReason, message: string): void {
+    this.#incompatible = true;
+    this.#options.emit({ type: 'handshake-rejected', at: this.#options.now(), reason, message });
+    this.close(new GreenlightError(rejectKind(reason), 'server', message), CLOSE_CODES.rejected);
+  }
+
+  #fail(error: GreenlightError): void {
+    if (this.#ended) return;
+    const code = error.kind === 'frame-too-large' ? CLOSE_CODES.frameTooLarge : CLOSE_CODES.protocolError;
+    this.close(error, code);
+  }
+
+  #end(error: GreenlightError | null): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearInterval(this.#timer);
+    this.#socket.onopen = null;
+    this.#socket.onmessage = null;
+    this.#socket.onclose = null;
+    this.#socket.onerror = null;
+    this.#options.emit({ type: 'socket-closed', at: this.#options.now(), wasOpen: this.#opened, error });
+    this.#options.onEnd({ incompatible: this.#incompatible, accepted: this.#accepted });
+  }
+}
+
+function rejectKind(reason: RejectReason): GreenlightError['kind'] {
+  return reason === 'protocol-version' ? 'protocol-version' : reason;
+}
+
+function serverError(message: ErrorMessage): GreenlightError {
+  return new GreenlightError(message.code, 'server', `the server reported ${message.code}: ${message.message}`);
+}

@@ -1,0 +1,67 @@
+import type { Change } from '../protocol/messages.ts';
+import type { ClientDatabase } from './client-database.ts';
+import { CHANGE_COLUMNS, changeFromRow } from './change-rows.ts';
+import { readSyncMetadata } from './sync-metadata.ts';
+import type { ExportedChange, UnsyncedChangesExport } from './sync-client-api.ts';
+
+/**
+ * Collects the local changes the server has not acknowledged, as a JSON-safe
+ * document a user can keep before Nuke and Resync deletes them.
+ */
+export async function exportUnsyncedChanges(
+  db: ClientDatabase,
+  database: string,
+  clientSiteId: string,
+  exportedAt: Date,
+): Promise<UnsyncedChangesExport> {
+  const rows = await db.transaction(async (tx) => {
+    const meta = await readSyncMetadata(tx);
+    return tx.all(
+      `SELECT ${CHANGE_COLUMNS} FROM crsql_changes
+        WHERE site_id = crsql_site_id() AND db_version > ? ORDER BY db_version, seq`,
+      [meta.ackedLocalVersion],
+    );
+  });
+  return {
+    format: 'greenlight-unsynced-changes',
+    formatVersion: 1,
+    database,
+    clientSiteId,
+    exportedAt: exportedAt.toISOString(),
+    changes: rows.map((row) => exportChange(changeFromRow(row))),
+  };
+}
+
+function exportChange(change: Change): ExportedChange {
+  return {
+    table: change.table,
+    pk: toBase64(change.pk),
+    cid: change.cid,
+    val: exportValue(change.val),
+    colVersion: change.colVersion,
+    dbVersion: change.dbVersion,
+    siteId: toHex(change.siteId),
+    cl: change.cl,
+    seq: change.seq,
+  };
+}
+
+function exportValue(value: Change['val']): ExportedChange['val'] {
+  if (value === null) return null;
+  if (typeof value === 'bigint') return { integer: value.toString() };
+  if (typeof value === 'number') return Number.isInteger(value) && !Object.is(value, -0) ? { integer: String(value) } : { real: value };
+  if (typeof value === 'string') return { text: value };
+  return { blob: toBase64(value) };
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function toHex(bytes: Uint8Array): string {
+  let hex = '';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
