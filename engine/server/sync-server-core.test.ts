@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { siteIdFromBytes } from '../protocol/ids.ts';
-import { CLOSE_CODES, type Change } from '../protocol/messages.ts';
+import { CLOSE_CODES, MESSAGE_TAGS, type Change } from '../protocol/messages.ts';
 import { MemoryDatabaseStore } from './memory-database-store.ts';
 import { SyncServerCore } from './sync-server-core.ts';
 import { InProcessConnection } from './test-helpers/in-process-connection.ts';
@@ -108,6 +108,15 @@ describe('SyncServerCore', () => {
     expect(connection.received).toMatchObject([{ type: 'error', code: 'unexpected-message' }]);
     expect(connection.closedWith?.code).toBe(CLOSE_CODES.protocolError);
     expect(a.siteId).toBeTruthy();
+  });
+
+  it('rejects a hello from another protocol version even when the rest of it is laid out differently', async () => {
+    const connection = new InProcessConnection(core);
+    // Tag of hello, then protocol version 2 as a varint, then bytes a v1 hello cannot read.
+    connection.handlers.receive(new Uint8Array([MESSAGE_TAGS.hello, 2, 0xff, 0xff, 0xff]));
+    await connection.settle();
+    expect(connection.received).toMatchObject([{ type: 'reject', reason: 'protocol-version' }]);
+    expect(connection.closedWith?.code).toBe(CLOSE_CODES.rejected);
   });
 
   it('refuses a second hello', async () => {

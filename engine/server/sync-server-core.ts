@@ -210,8 +210,10 @@ export class SyncServerCore {
 
   #refuseFrame(peer: Peer, error: unknown): void {
     const failure = toGreenlightError(error, 'protocol', 'malformed-frame');
-    if (failure.kind === 'invalid-database-name' && peer.phase === 'awaiting-hello') {
-      this.#reject(peer, { reason: 'invalid-database-name', message: failure.message }, null);
+    // A hello the codec could not read as this protocol's hello still deserves a
+    // typed reject, so the client can tell "incompatible" from "broken frame".
+    if (peer.phase === 'awaiting-hello' && (failure.kind === 'invalid-database-name' || failure.kind === 'protocol-version')) {
+      this.#reject(peer, { reason: failure.kind, message: failure.message }, null);
       return;
     }
     const code = (PROTOCOL_ERROR_CODES as readonly string[]).includes(failure.kind)
