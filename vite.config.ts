@@ -1,5 +1,55 @@
+import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import react from '@vitejs/plugin-react';
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+
+// The system Chromium by default (Playwright's own browsers cannot be downloaded
+// here); a user with Playwright's bundled browser points this elsewhere.
+const chromiumPath = process.env.GREENLIGHT_CHROMIUM ?? '/usr/bin/chromium';
+
+// Larger than Storybook's 1200x900 test frame, or screenshots come out scaled.
+const PAGE_VIEWPORT = { width: 1600, height: 1200 } as const;
+
+// A fresh object per project: two projects sharing one browser config are
+// rejected as a duplicate project name.
+function headlessChromium() {
+  return {
+    enabled: true,
+    headless: true,
+    provider: playwright({
+      launchOptions: {
+        executablePath: chromiumPath,
+        // Root needs --no-sandbox; the rest keep Chromium off the (closed) network.
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--disable-dev-shm-usage',
+        ],
+      },
+      contextOptions: { viewport: { ...PAGE_VIEWPORT }, deviceScaleFactor: 1 },
+    }),
+    instances: [{ browser: 'chromium' as const }],
+    viewport: { ...PAGE_VIEWPORT },
+  };
+}
+
+// Everything the browser tests import, bundled up front: when Vite discovers a
+// dependency mid-run it re-bundles, and the page can end up with two copies of React.
+const BROWSER_TEST_DEPENDENCIES = [
+  'react',
+  'react/jsx-dev-runtime',
+  'react/jsx-runtime',
+  'react-dom',
+  'react-dom/client',
+  'jotai',
+  'jotai/utils',
+  '@radix-ui/react-dialog',
+  '@radix-ui/react-popover',
+];
 
 // One Vite config for Storybook and for every Vitest project. The engine's tests
 // run in Node against real cr-sqlite and real sockets on loopback.
@@ -15,6 +65,42 @@ export default defineConfig({
           include: ['engine/**/*.test.ts', 'server/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        optimizeDeps: {
+          include: [...BROWSER_TEST_DEPENDENCIES, '@testing-library/react', '@testing-library/user-event'],
+        },
+        test: {
+          name: 'components',
+          include: ['components/**/*.test.{ts,tsx}', 'state/**/*.test.{ts,tsx}'],
+          setupFiles: ['components/test-setup.ts'],
+          browser: { ...headlessChromium(), screenshotFailures: false },
+        },
+      },
+      {
+        // The in-browser mock sync backend and the transport contract run against it.
+        extends: true,
+        // Found only when a test imports them; discovered mid-run, Vite reloads the page and the run fails.
+        optimizeDeps: { include: ['mock-socket', 'msw', 'msw/browser'] },
+        test: {
+          name: 'mocks',
+          include: ['mocks/**/*.browser.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          // Nothing here is visual: a screenshot of a failure shows an empty page.
+          browser: { ...headlessChromium(), screenshotFailures: false },
+        },
+      },
+      {
+        extends: true,
+        plugins: [storybookTest({ configDir: '.storybook' })],
+        optimizeDeps: { include: [...BROWSER_TEST_DEPENDENCIES, 'storybook/test'] },
+        test: {
+          name: 'storybook',
+          setupFiles: ['.storybook/vitest.setup.ts'],
+          browser: headlessChromium(),
         },
       },
     ],

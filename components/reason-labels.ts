@@ -1,0 +1,31 @@
+import type { DisconnectReason, IncompatibleReason, StuckReason } from '../engine/client/sync-status.ts';
+
+/** Each typed reason in plain words, for people who have never heard of a handshake. */
+export interface ReasonLabels {
+  /** Short, shown on the badge itself. */
+  readonly disconnect: Readonly<Record<DisconnectReason, string>>;
+  readonly stuck: Readonly<Record<StuckReason, string>>;
+  readonly incompatible: Readonly<Record<IncompatibleReason, string>>;
+}
+
+export const reasonLabelsEn: ReasonLabels = {
+  disconnect: {
+    offline: 'offline',
+    'server-unreachable': 'server unreachable',
+    closed: 'connection closed',
+  },
+  stuck: {
+    'rapid-failures': 'The connection to the server keeps dropping right after it opens.',
+    'acks-stalled': 'The server has stopped confirming that it saved your changes.',
+    'heartbeat-lost': 'The server stopped answering, although the connection still looks open.',
+    'apply-failed': 'Changes from the server could not be saved on this device.',
+  },
+  incompatible: {
+    'schema-mismatch': 'This device stores the data in a different layout than the server, so they cannot exchange changes.',
+    'server-rebuilt': 'The server’s database was rebuilt since this device last synced, so the copy here no longer matches it.',
+    'protocol-version': 'This app and the server speak different versions of the sync protocol.',
+    'unknown-database': 'The server does not know this database.',
+    'forbidden-database': 'The server does not allow this device to sync this database.',
+    'invalid-database-name': 'The server does not accept this database’s name.',
+  },
+};
