@@ -19,6 +19,8 @@ export const ERROR_KINDS = [
   // Storage and sync
   'storage',
   'apply-failed',
+  // An unsynced-changes export that cannot be read or does not fit the database
+  'invalid-export',
   'timeout',
   'transport',
   'closed',

@@ -49,4 +49,8 @@ describe('backoffDelay', () => {
     expect(backoffDelay(Number.MAX_SAFE_INTEGER, timing, () => 0.5)).toBe(7_500);
     expect(backoffDelay(Number.POSITIVE_INFINITY, timing, () => 0)).toBe(125);
   });
+
+  test('a zero initial step stays zero however many attempts overflow the exponent', () => {
+    expect(backoffDelay(10_000, { ...timing, backoffInitialMs: 0 }, () => 0.5)).toBe(0);
+  });
 });

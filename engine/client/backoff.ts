@@ -12,7 +12,8 @@ import type { SyncTimingOptions } from './sync-events.ts';
 export function backoffDelay(attempt: number, timing: SyncTimingOptions, random: () => number): number {
   const cap = Math.max(0, timing.backoffMaxMs);
   const exponent = Number.isFinite(attempt) ? Math.max(0, Math.floor(attempt) - 1) : 0;
-  const step = Math.min(cap, Math.max(0, timing.backoffInitialMs) * 2 ** exponent);
+  // 2 ** exponent overflows to Infinity for large attempts, and 0 * Infinity is NaN.
+  const step = Math.min(cap, Math.max(0, timing.backoffInitialMs) * Math.min(2 ** exponent, Number.MAX_VALUE));
   const half = step / 2;
   return Math.min(cap, Math.floor(half + clampUnit(random()) * half));
 }

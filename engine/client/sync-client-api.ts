@@ -50,6 +50,10 @@ export interface SyncClientApi {
   stop(): Promise<void>;
   /** The unacknowledged local changes, for a user to keep before a nuke. */
   exportUnsyncedChanges(): Promise<UnsyncedChangesExport>;
-  /** Deletes and re-creates the local database, then downloads everything again. */
+  /**
+   * Deletes and re-creates the local database, then downloads everything again.
+   * Resolves once the download has begun (the status shows it); rejects when the
+   * database could not be reset, leaving `stuck: apply-failed` until a retry.
+   */
   nukeAndResync(): Promise<void>;
 }

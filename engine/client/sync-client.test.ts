@@ -6,7 +6,9 @@ import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/messages.ts';
 import { openMemoryDatabase } from '../sqlite/open-memory-database.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
 import { fromSqliteConnection } from './adapters/from-sqlite-connection.ts';
-import { attachSyncClient, type SyncClient } from './sync-client.ts';
+import type { OnlineSignal } from './online-signal.ts';
+import { attachSyncClient, TICK_INTERVAL_MS, type SyncClient, type SyncClientOptions } from './sync-client.ts';
+import { isGreen } from './sync-status.ts';
 import type { WebSocketLike } from './websocket-like.ts';
 
 const SERVER_A = 'a'.repeat(32) as SiteId;
@@ -87,12 +89,8 @@ async function handshake(serverSiteId: SiteId = SERVER_A): Promise<FakeSocket> {
   return socket;
 }
 
-beforeEach(async () => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  connection = await openMemoryDatabase();
-  connection.exec("CREATE TABLE items (id INTEGER PRIMARY KEY NOT NULL, title TEXT); SELECT crsql_as_crr('items');");
-  sockets = [];
-  client = await attachSyncClient({
+function clientOptions(overrides: Partial<SyncClientOptions> = {}): SyncClientOptions {
+  return {
     db: fromSqliteConnection(connection),
     url: 'ws://test.invalid/sync',
     database: 'unit',
@@ -104,7 +102,40 @@ beforeEach(async () => {
     },
     timing: TIMING,
     random: () => 0,
-  });
+    ...overrides,
+  };
+}
+
+/** An online signal the test switches, counting its subscribers. */
+class SwitchableSignal implements OnlineSignal {
+  online = true;
+  readonly #listeners = new Set<() => void>();
+
+  isOnline(): boolean {
+    return this.online;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get subscribers(): number {
+    return this.#listeners.size;
+  }
+
+  set(online: boolean): void {
+    this.online = online;
+    for (const listener of [...this.#listeners]) listener();
+  }
+}
+
+beforeEach(async () => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  connection = await openMemoryDatabase();
+  connection.exec("CREATE TABLE items (id INTEGER PRIMARY KEY NOT NULL, title TEXT); SELECT crsql_as_crr('items');");
+  sockets = [];
+  client = await attachSyncClient(clientOptions());
 });
 
 afterEach(async () => {
@@ -263,5 +294,182 @@ describe('SyncClient connection loop', () => {
     expect(exported.changes).toHaveLength(1);
     expect(exported.changes[0]).toMatchObject({ table: 'items', cid: 'title', val: { text: 'big' } });
     expect(JSON.parse(JSON.stringify(exported))).toEqual(exported);
+  });
+});
+
+describe('liveness on the loop tick', () => {
+  it('a silent socket stops being green within heartbeatTimeoutMs plus one tick, is closed and replaced', async () => {
+    client.start();
+    await flush();
+    const socket = await handshake();
+    const lastHeard = Date.now();
+    expect(isGreen(client.getSnapshot().status)).toBe(true);
+    // Nothing is answered from here on; the client's pings go unanswered.
+    await vi.advanceTimersByTimeAsync(TIMING.heartbeatTimeoutMs - 1);
+    expect(isGreen(client.getSnapshot().status)).toBe(true);
+    expect(socket.closedWith).toBeNull();
+    await vi.advanceTimersByTimeAsync(lastHeard + TIMING.heartbeatTimeoutMs + TICK_INTERVAL_MS - Date.now());
+    expect(isGreen(client.getSnapshot().status)).toBe(false);
+    expect(socket.closedWith).toBe(CLOSE_CODES.heartbeatLost);
+    expect(socket.sent.filter((message) => message.type === 'ping').length).toBeGreaterThan(1);
+    await vi.advanceTimersByTimeAsync(TIMING.backoffMaxMs);
+    expect(sockets.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('a stream that lost frames', () => {
+  it('is closed when a heartbeat announces a version whose changes never arrived, and caught up again', async () => {
+    client.start();
+    await flush();
+    const socket = await handshake();
+    socket.receive({ type: 'changes', changes: [], throughVersion: 4 });
+    socket.receive({ type: 'ping', sentAt: 0, serverVersion: 4 });
+    await flush();
+    expect(socket.closedWith).toBeNull();
+    // Version 5's changes were lost on the way; its heartbeat arrives.
+    socket.receive({ type: 'ping', sentAt: 0, serverVersion: 5 });
+    await flush();
+    expect(socket.closedWith).toBe(CLOSE_CODES.protocolError);
+    expect(isGreen(client.getSnapshot().status)).toBe(false);
+    expect(client.getSnapshot().diagnostics.lastError).toMatchObject({ kind: 'unexpected-message' });
+    await vi.advanceTimersByTimeAsync(TIMING.backoffMaxMs);
+    const next = latest();
+    next.open();
+    await flush();
+    expect(next.sent[0]).toMatchObject({ type: 'hello', serverCursor: 4 });
+  });
+});
+
+describe('green windows', () => {
+  it('green ends at the instant a window runs out, between ticks, not at the next tick', async () => {
+    // G1 needs the server's version heard within freshnessMs; 1100 ms falls between two ticks.
+    const freshnessMs = 1_100;
+    expect(freshnessMs % TICK_INTERVAL_MS).not.toBe(0);
+    const windowed = await attachSyncClient(clientOptions({ timing: { ...TIMING, heartbeatTimeoutMs: 5_000, freshnessMs } }));
+    try {
+      windowed.start();
+      await flush();
+      await handshake();
+      const heardAt = Date.now();
+      await vi.advanceTimersByTimeAsync(freshnessMs);
+      expect(windowed.getSnapshot().status.status).toBe('synced');
+      await vi.advanceTimersByTimeAsync(1);
+      expect(Date.now()).toBe(heardAt + freshnessMs + 1);
+      expect(windowed.getSnapshot().status.status).toBe('catching-up');
+    } finally {
+      await windowed.stop();
+    }
+  });
+});
+
+describe('the online signal', () => {
+  const SLOW_BACKOFF = { ...TIMING, backoffInitialMs: 60_000, backoffMaxMs: 60_000 };
+
+  it('offline closes the socket and stops retrying; online reconnects at once, not after the backoff', async () => {
+    const signal = new SwitchableSignal();
+    const online = await attachSyncClient(clientOptions({ onlineSignal: signal, timing: SLOW_BACKOFF }));
+    try {
+      online.start();
+      await flush();
+      const first = await handshake();
+      expect(online.getSnapshot().status.status).toBe('synced');
+      signal.set(false);
+      await flush();
+      expect(first.closedWith).toBe(CLOSE_CODES.normal);
+      expect(online.getSnapshot().status).toMatchObject({ status: 'disconnected', reason: 'offline', nextRetryAt: null });
+      await vi.advanceTimersByTimeAsync(5 * SLOW_BACKOFF.backoffMaxMs);
+      expect(sockets).toHaveLength(1);
+      signal.set(true);
+      await flush();
+      expect(sockets).toHaveLength(2);
+      await handshake();
+      expect(online.getSnapshot().status.status).toBe('synced');
+    } finally {
+      await online.stop();
+    }
+    expect(signal.subscribers).toBe(0);
+  });
+
+  it('comes back from a long backoff at once when the network returns', async () => {
+    const signal = new SwitchableSignal();
+    const online = await attachSyncClient(clientOptions({ onlineSignal: signal, timing: SLOW_BACKOFF }));
+    try {
+      online.start();
+      await flush();
+      latest().drop();
+      await flush();
+      // The server was unreachable: the next attempt is a minute away.
+      expect(online.getSnapshot().status).toMatchObject({ status: 'disconnected', reason: 'server-unreachable' });
+      signal.set(false);
+      await flush();
+      expect(online.getSnapshot().status).toMatchObject({ status: 'disconnected', reason: 'offline', nextRetryAt: null });
+      signal.set(true);
+      await flush();
+      expect(sockets).toHaveLength(2);
+    } finally {
+      await online.stop();
+    }
+  });
+
+  it('started offline says offline and opens nothing; a bare isOnline is polled every tick', async () => {
+    let isOnline = false;
+    const polled = await attachSyncClient(clientOptions({ isOnline: () => isOnline }));
+    try {
+      polled.start();
+      await flush();
+      expect(polled.getSnapshot().status).toMatchObject({ status: 'disconnected', reason: 'offline' });
+      await vi.advanceTimersByTimeAsync(10 * TIMING.backoffMaxMs);
+      expect(sockets).toHaveLength(0);
+      isOnline = true;
+      await vi.advanceTimersByTimeAsync(TICK_INTERVAL_MS);
+      expect(sockets).toHaveLength(1);
+      await handshake();
+      expect(polled.getSnapshot().status.status).toBe('synced');
+    } finally {
+      await polled.stop();
+    }
+  });
+});
+
+describe('a nuke that fails', () => {
+  it('is stuck with the error, connects nothing until a second nuke succeeds, and rejects', async () => {
+    const fresh = await openMemoryDatabase();
+    fresh.exec("CREATE TABLE items (id INTEGER PRIMARY KEY NOT NULL, title TEXT); SELECT crsql_as_crr('items');");
+    let failure: Error | null = new Error('the disk is full');
+    const nuked = await attachSyncClient(
+      clientOptions({
+        resetDatabase: async () => {
+          if (failure !== null) throw failure;
+          return fromSqliteConnection(fresh);
+        },
+      }),
+    );
+    try {
+      nuked.start();
+      await flush();
+      await handshake();
+      await expect(nuked.nukeAndResync()).rejects.toMatchObject({ message: 'the disk is full' });
+      expect(nuked.getSnapshot().status).toMatchObject({ status: 'stuck', reason: 'apply-failed' });
+      expect(nuked.getSnapshot().diagnostics.lastError).toMatchObject({ message: 'the disk is full' });
+      await vi.advanceTimersByTimeAsync(10 * TIMING.backoffMaxMs);
+      expect(sockets).toHaveLength(1);
+      // A restart cannot trust the database either.
+      await nuked.stop();
+      expect(nuked.getSnapshot().status.status).toBe('idle');
+      nuked.start();
+      await flush();
+      expect(nuked.getSnapshot().status).toMatchObject({ status: 'stuck', reason: 'apply-failed' });
+      expect(sockets).toHaveLength(1);
+
+      failure = null;
+      await nuked.nukeAndResync();
+      await flush();
+      expect(sockets).toHaveLength(2);
+      await handshake();
+      expect(nuked.getSnapshot().status.status).toBe('synced');
+    } finally {
+      await nuked.stop();
+      fresh.close();
+    }
   });
 });

@@ -4,22 +4,36 @@ import { parseDatabaseName, parseSiteId } from '../protocol/ids.ts';
 import { backoffDelay } from './backoff.ts';
 import type { ClientDatabase } from './client-database.ts';
 import { watchLocalCommits } from './local-commit-watcher.ts';
+import { browserOnlineSignal, polledOnlineSignal, type OnlineSignal } from './online-signal.ts';
 import { countLocalCommits } from './pending-tracker.ts';
 import { SerialQueue } from './serial-queue.ts';
 import type { SyncClientApi, SyncSnapshot, UnsyncedChangesExport } from './sync-client-api.ts';
 import { SyncConnection, type ConnectionEnd } from './sync-connection.ts';
 import type { SyncEvent, SyncTimingOptions } from './sync-events.ts';
 import { DEFAULT_SYNC_TIMING } from './sync-events.ts';
-import { ensureSyncMetadata } from './sync-metadata.ts';
+import { clearSyncMetadata, ensureSyncMetadata } from './sync-metadata.ts';
 import type { SyncMachineState } from './sync-state-machine.ts';
-import { createSyncState, diagnosticsOf, hasPublishedChange, progressOf, statusOf, transition } from './sync-state-machine.ts';
+import {
+  createSyncState,
+  diagnosticsOf,
+  greenExpiresAt,
+  hasPublishedChange,
+  progressOf,
+  statusOf,
+  transition,
+} from './sync-state-machine.ts';
 import type { PendingCount } from './sync-status.ts';
 import { NO_PENDING } from './sync-status.ts';
 import { exportUnsyncedChanges } from './unsynced-changes-export.ts';
 import type { CreateWebSocket } from './websocket-like.ts';
 import { createGlobalWebSocket } from './websocket-like.ts';
 
-/** The machine's windows only expire on events; the loop ticks at least this often. */
+/**
+ * The loop's one clock. The machine's windows only expire on events, and each
+ * tick also checks the connection's liveness (pings, silence) and the network,
+ * with the same `now`: a silent socket stops being green and is closed within
+ * `heartbeatTimeoutMs` plus one tick.
+ */
 export const TICK_INTERVAL_MS = 250;
 
 export interface SyncClientOptions {
@@ -36,9 +50,14 @@ export interface SyncClientOptions {
   readonly timing?: Partial<SyncTimingOptions>;
   readonly now?: () => number;
   readonly random?: () => number;
-  /** Deletes and re-creates the host database (schema included) for Nuke and Resync. */
+  /**
+   * Nuke and Resync: the host closes and deletes its database, re-creates it with
+   * its schema and hands it back. The client never touches the old one again.
+   */
   readonly resetDatabase?: () => Promise<ClientDatabase>;
-  /** Defaults to `navigator.onLine` where there is one. */
+  /** Whether the device has a network; default `browserOnlineSignal()` (navigator.onLine and online/offline events). */
+  readonly onlineSignal?: OnlineSignal;
+  /** A bare online check, polled every tick; ignored when `onlineSignal` is given. */
   readonly isOnline?: () => boolean;
   readonly maxFrameBytes?: number;
 }
@@ -61,7 +80,7 @@ export class SyncClient implements SyncClientApi {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #createWebSocket: CreateWebSocket;
-  readonly #isOnline: () => boolean;
+  readonly #network: OnlineSignal;
   readonly #listeners = new Set<() => void>();
   readonly #queue = new SerialQueue();
   #db: ClientDatabase;
@@ -76,8 +95,19 @@ export class SyncClient implements SyncClientApi {
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
   #tickTimer: ReturnType<typeof setInterval> | null = null;
-  #removeNetworkListeners: (() => void) | null = null;
+  /** An extra tick at the instant green would end, so it never outlasts its window by up to a tick. */
+  #deadlineTimer: ReturnType<typeof setTimeout> | null = null;
+  #deadlineAt: number | null = null;
+  #unsubscribeNetwork: (() => void) | null = null;
+  /** The network state last told to the machine. */
+  #online = true;
   #incompatible = false;
+  #nuking: Promise<void> | null = null;
+  /**
+   * Set when a Nuke and Resync failed: the host's database is in an unknown state
+   * (closed, half deleted), so nothing syncs until a nuke succeeds.
+   */
+  #nukeFailure: GreenlightError | null = null;
 
   constructor(options: SyncClientOptions) {
     this.#options = options;
@@ -87,7 +117,7 @@ export class SyncClient implements SyncClientApi {
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#createWebSocket = options.createWebSocket ?? createGlobalWebSocket;
-    this.#isOnline = options.isOnline ?? defaultIsOnline;
+    this.#network = options.onlineSignal ?? (options.isOnline === undefined ? browserOnlineSignal() : polledOnlineSignal(options.isOnline));
     this.#state = createSyncState(this.#now(), NO_PENDING);
     this.#snapshot = this.#buildSnapshot();
   }
@@ -118,9 +148,15 @@ export class SyncClient implements SyncClientApi {
     this.#incompatible = false;
     this.#attempt = 0;
     const run = ++this.#run;
+    // The network first, so `started` already knows whether an attempt can succeed.
+    this.#observeNetwork();
     this.#feed({ type: 'started', at: this.#now() });
-    this.#tickTimer = setInterval(() => this.#feed({ type: 'tick', at: this.#now() }), TICK_INTERVAL_MS);
-    this.#listenToNetwork();
+    if (this.#nukeFailure !== null) {
+      this.#feed({ type: 'nuke-failed', at: this.#now(), error: this.#nukeFailure });
+      return;
+    }
+    this.#tickTimer = setInterval(() => this.#tick(), TICK_INTERVAL_MS);
+    this.#unsubscribeNetwork = this.#network.subscribe(() => this.#observeNetwork());
     this.#attach().then(
       () => {
         if (run === this.#run) this.#connect();
@@ -134,20 +170,7 @@ export class SyncClient implements SyncClientApi {
   }
 
   async stop(): Promise<void> {
-    if (!this.#started) {
-      await this.#queue.idle();
-      return;
-    }
-    this.#started = false;
-    this.#run += 1;
-    this.#clearRetry();
-    if (this.#tickTimer !== null) clearInterval(this.#tickTimer);
-    this.#tickTimer = null;
-    this.#removeNetworkListeners?.();
-    this.#removeNetworkListeners = null;
-    const connection = this.#connection;
-    this.#connection = null;
-    connection?.close();
+    this.#halt();
     await this.#queue.idle();
     this.#feed({ type: 'stopped', at: this.#now() });
   }
@@ -157,43 +180,79 @@ export class SyncClient implements SyncClientApi {
     void this.#onLocalCommit();
   }
 
+  /**
+   * The unacknowledged local changes, as a JSON document a user can save: as many
+   * as the pending count says (counted in the same transaction, which also
+   * publishes that count). `applyUnsyncedChangesExport` writes them back.
+   */
   async exportUnsyncedChanges(): Promise<UnsyncedChangesExport> {
     const attachment = await this.#attach();
-    return this.#queue.run(() => exportUnsyncedChanges(attachment.db, this.#database, attachment.clientSiteId, new Date(this.#now())));
+    const { document, pending } = await this.#queue.run(() =>
+      exportUnsyncedChanges(attachment.db, this.#database, attachment.clientSiteId, new Date(this.#now())),
+    );
+    if (attachment === this.#attachment) this.#setPending(pending);
+    return document;
   }
 
-  async nukeAndResync(): Promise<void> {
+  /**
+   * Stops syncing, has the host delete and re-create its database
+   * (`resetDatabase`), clears the sync metadata in the new one and starts again
+   * from nothing: a full download, shown as `catching-up` with totals, then
+   * `synced`. Resolves once the fresh database is attached and the download has
+   * begun; the status tells the rest.
+   *
+   * When the reset or the attach fails, the status is `stuck: apply-failed` with
+   * the error in the diagnostics, nothing connects (the database is in an unknown
+   * state) and the promise rejects; calling this again is the retry. A download
+   * that fails part-way leaves each applied batch committed with its cursor and the
+   * server identity, so the database never claims more than it holds; the loop
+   * resumes from there, or another nuke starts over. Calls made while one runs
+   * join it.
+   */
+  nukeAndResync(): Promise<void> {
+    this.#nuking ??= this.#nuke().finally(() => {
+      this.#nuking = null;
+    });
+    return this.#nuking;
+  }
+
+  async #nuke(): Promise<void> {
+    const wasIdle = this.#snapshot.status.status === 'idle';
+    this.#halt();
+    const run = this.#run;
+    this.#observeNetwork();
+    // The machine forgets the server only for a running client; an idle one starts with the nuke.
+    if (wasIdle) this.#feed({ type: 'started', at: this.#now() });
     this.#feed({ type: 'nuke-started', at: this.#now() });
-    const reset = this.#options.resetDatabase;
-    if (reset === undefined) {
-      this.#feed({
-        type: 'nuke-failed',
-        at: this.#now(),
-        error: new GreenlightError('internal', 'client', 'Nuke and Resync needs the resetDatabase option'),
-      });
-      return;
-    }
-    await this.stop();
     try {
+      await this.#queue.idle();
       this.#detach();
+      const reset = this.#options.resetDatabase;
+      if (reset === undefined) throw new GreenlightError('internal', 'client', 'Nuke and Resync needs the resetDatabase option');
       this.#db = await reset();
-      await this.#attach();
+      await this.#attach({ clearMetadata: true });
     } catch (error) {
-      this.#feed({ type: 'nuke-failed', at: this.#now(), error: toGreenlightError(error, 'storage', 'storage') });
-      return;
+      const failure = toGreenlightError(error, 'storage', 'storage');
+      this.#detach();
+      this.#nukeFailure = failure;
+      if (run === this.#run) this.#feed({ type: 'nuke-failed', at: this.#now(), error: failure });
+      throw failure;
     }
-    this.start();
+    this.#nukeFailure = null;
+    // A stop() while the host was resetting wins: the fresh database waits for start().
+    if (run === this.#run) this.start();
   }
 
   // ---- attaching -----------------------------------------------------------------
 
-  #attach(): Promise<Attachment> {
+  #attach(how: { readonly clearMetadata: boolean } = { clearMetadata: false }): Promise<Attachment> {
     if (this.#attachment !== null) return Promise.resolve(this.#attachment);
     if (this.#attaching !== null) return this.#attaching;
     const db = this.#db;
     const attaching = this.#queue
       .run(async () => {
         await ensureSyncMetadata(db);
+        if (how.clearMetadata) await db.transaction((tx) => clearSyncMetadata(tx));
         const [row] = await db.all('SELECT lower(hex(crsql_site_id()))');
         const clientSiteId = parseSiteId(typeof row?.[0] === 'string' ? row[0] : '');
         const pending = await db.transaction((tx) => countLocalCommits(tx));
@@ -244,12 +303,8 @@ export class SyncClient implements SyncClientApi {
     this.#retryTimer = null;
     const attachment = this.#attachment;
     if (!this.#started || this.#connection !== null || this.#incompatible || attachment === null) return;
-    if (!this.#isOnline()) {
-      // Hosts without online events (or with a custom isOnline) are polled with the backoff.
-      this.#feed({ type: 'network-changed', at: this.#now(), online: false });
-      this.#scheduleRetry();
-      return;
-    }
+    // Offline, an attempt cannot succeed: the network signal (or the tick) reconnects.
+    if (!this.#online) return;
     this.#attempt += 1;
     this.#feed({ type: 'connect-attempt', at: this.#now(), attempt: this.#attempt });
     const run = this.#run;
@@ -312,30 +367,67 @@ export class SyncClient implements SyncClientApi {
     this.#retryTimer = null;
   }
 
-  #listenToNetwork(): void {
-    const target = globalThis as Partial<Pick<typeof globalThis, 'addEventListener' | 'removeEventListener'>>;
-    if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function') return;
-    const online = (): void => {
-      this.#feed({ type: 'network-changed', at: this.#now(), online: true });
-      if (this.#connection !== null) return;
-      this.#clearRetry();
+  /** Stops the loop without telling the machine: every timer, the network subscription, the connection. */
+  #halt(): void {
+    this.#started = false;
+    // Work begun under the old run (an attach, a closing socket's events) cannot act any more.
+    this.#run += 1;
+    this.#clearRetry();
+    if (this.#tickTimer !== null) clearInterval(this.#tickTimer);
+    this.#tickTimer = null;
+    this.#clearDeadline();
+    this.#unsubscribeNetwork?.();
+    this.#unsubscribeNetwork = null;
+    const connection = this.#connection;
+    this.#connection = null;
+    connection?.close();
+  }
+
+  #tick(): void {
+    const at = this.#now();
+    this.#observeNetwork();
+    // The machine first, so a silent socket shows `stuck: heartbeat-lost` before the loop closes it.
+    this.#feed({ type: 'tick', at });
+    this.#connection?.tick(at);
+  }
+
+  #armDeadline(): void {
+    const expires = this.#started ? greenExpiresAt(this.#state, this.#timing) : null;
+    if (expires === this.#deadlineAt) return;
+    this.#clearDeadline();
+    if (expires === null) return;
+    this.#deadlineAt = expires;
+    this.#deadlineTimer = setTimeout(() => {
+      this.#deadlineTimer = null;
+      this.#deadlineAt = null;
+      this.#tick();
+    }, Math.max(0, expires - this.#now()));
+  }
+
+  #clearDeadline(): void {
+    if (this.#deadlineTimer !== null) clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = null;
+    this.#deadlineAt = null;
+  }
+
+  /** Tells the machine when the network comes or goes, and acts on it at once. */
+  #observeNetwork(): void {
+    const online = this.#network.isOnline();
+    if (online === this.#online) return;
+    this.#online = online;
+    this.#feed({ type: 'network-changed', at: this.#now(), online });
+    if (!this.#started) return;
+    this.#clearRetry();
+    if (online) {
+      // The backoff measured a dead network, not the server: start over, now.
+      this.#attempt = 0;
       this.#connect();
-    };
-    const offline = (): void => {
-      this.#feed({ type: 'network-changed', at: this.#now(), online: false });
-      this.#clearRetry();
-      // A socket may linger for minutes after the network went away; do not trust it.
-      const connection = this.#connection;
-      this.#connection = null;
-      connection?.close(new GreenlightError('transport', 'transport', 'the device went offline'));
-    };
-    target.addEventListener('online', online);
-    target.addEventListener('offline', offline);
-    const remove = target.removeEventListener.bind(globalThis);
-    this.#removeNetworkListeners = () => {
-      remove('online', online);
-      remove('offline', offline);
-    };
+      return;
+    }
+    // A socket may linger for minutes after the network went away; do not trust it.
+    const connection = this.#connection;
+    this.#connection = null;
+    connection?.close(new GreenlightError('transport', 'transport', 'the device went offline'));
   }
 
   // ---- publishing ------------------------------------------------------------------
@@ -345,6 +437,7 @@ export class SyncClient implements SyncClientApi {
     const after = transition(before, event, this.#timing);
     if (after === before) return;
     this.#state = after;
+    this.#armDeadline();
     if (!hasPublishedChange(before, after)) return;
     this.#snapshot = this.#buildSnapshot();
     for (const listener of [...this.#listeners]) listener();
@@ -364,9 +457,4 @@ export async function attachSyncClient(options: SyncClientOptions): Promise<Sync
   const client = new SyncClient(options);
   await client.attach();
   return client;
-}
-
-function defaultIsOnline(): boolean {
-  const navigator = (globalThis as { navigator?: { onLine?: boolean } }).navigator;
-  return navigator?.onLine ?? true;
 }

@@ -57,10 +57,13 @@ export class SyncConnection {
   #incompatible = false;
   #lastHeardAt: number;
   #lastPingAt = 0;
-  #timer: ReturnType<typeof setInterval>;
   /** Server frames are handled strictly in arrival order. */
   #inbound: Promise<void> = Promise.resolve();
   #sentThrough = 0;
+  /** Set by caught-up: from then on every server version is covered by a `changes` message. */
+  #caughtUp = false;
+  /** The server version through which this connection's changes (or caught-up) reached the database. */
+  #appliedThrough = 0;
   #inFlight: number[] = [];
   #pumping = false;
   #pumpAgain = false;
@@ -79,10 +82,6 @@ export class SyncConnection {
         clean ? null : new GreenlightError('transport', 'transport', `connection closed (${event.code}${event.reason ? `: ${event.reason}` : ''})`),
       );
     };
-    // One timer checks heartbeats, including a socket that never opens and a
-    // handshake that never completes: silence is silence whatever the phase.
-    const period = Math.max(50, Math.min(options.timing.heartbeatIntervalMs, 250));
-    this.#timer = setInterval(() => this.#checkHeartbeat(), period);
   }
 
   get accepted(): boolean {
@@ -171,6 +170,7 @@ export class SyncConnection {
           return;
         }
         if (this.#ended) return;
+        this.#appliedThrough = Math.max(this.#appliedThrough, applied.serverVersion);
         this.#options.emit({
           type: 'changes-applied',
           at: this.#options.now(),
@@ -183,6 +183,8 @@ export class SyncConnection {
         return;
       }
       case 'caught-up':
+        this.#caughtUp = true;
+        this.#appliedThrough = Math.max(this.#appliedThrough, message.serverVersion);
         this.#options.emit({ type: 'caught-up', at, serverVersion: message.serverVersion });
         return;
       case 'ack': {
@@ -197,10 +199,12 @@ export class SyncConnection {
         return;
       }
       case 'ping':
+        this.#checkNothingMissed(message.serverVersion);
         this.#options.emit({ type: 'heartbeat', at, serverVersion: message.serverVersion });
         this.#send({ type: 'pong', sentAt: message.sentAt, serverVersion: 0 });
         return;
       case 'pong':
+        this.#checkNothingMissed(message.serverVersion);
         this.#options.emit({ type: 'heartbeat', at, serverVersion: message.serverVersion });
         return;
       case 'error':
@@ -249,6 +253,22 @@ export class SyncConnection {
     void this.#pump();
   }
 
+  /**
+   * Once caught up, the server sends a `changes` message through every new version
+   * (an empty one when the version holds only this client's changes) before any
+   * heartbeat announcing it, and frames are handled in order. A heartbeat ahead of
+   * what arrived means frames were lost on the way: the stream cannot be trusted,
+   * and a new connection catches up from the persisted cursor.
+   */
+  #checkNothingMissed(serverVersion: number): void {
+    if (!this.#caughtUp || serverVersion <= this.#appliedThrough) return;
+    throw new GreenlightError(
+      'unexpected-message',
+      'protocol',
+      `the server announced version ${serverVersion} but its changes arrived only through ${this.#appliedThrough}: frames were lost`,
+    );
+  }
+
   /** Sends whole local versions after what was sent, keeping at most MAX_IN_FLIGHT_BATCHES unacknowledged. */
   async #pump(): Promise<void> {
     if (this.#pumping) {
@@ -281,10 +301,15 @@ export class SyncConnection {
     }
   }
 
-  #checkHeartbeat(): void {
+  /**
+   * Liveness, driven by the client's tick so that it runs on the same clock as the
+   * status machine: the tick that ends green for silence also closes the socket.
+   * It covers a socket that never opens and a handshake that never completes too:
+   * silence is silence whatever the phase. Pings go out at tick granularity.
+   */
+  tick(now: number): void {
     if (this.#ended) return;
-    const now = this.#options.now();
-    const { heartbeatIntervalMs, heartbeatTimeoutMs } = this.#options.timing;
+    const { heartbeatIntervalMs, heartbeatTimeoutMs, freshnessMs } = this.#options.timing;
     if (now - this.#lastHeardAt >= heartbeatTimeoutMs) {
       const phase = !this.#opened ? 'opening the socket' : this.#accepted ? 'live' : 'the handshake';
       this.close(
@@ -293,7 +318,9 @@ export class SyncConnection {
       );
       return;
     }
-    if (this.#accepted && now - this.#lastPingAt >= heartbeatIntervalMs) {
+    // Each pong carries the server's version, which G1 needs within freshnessMs: ask
+    // at least twice per window, whatever the server's own ping interval is.
+    if (this.#accepted && now - this.#lastPingAt >= Math.min(heartbeatIntervalMs, freshnessMs / 2)) {
       this.#lastPingAt = now;
       this.#send({ type: 'ping', sentAt: now, serverVersion: 0 });
     }
@@ -323,11 +350,12 @@ export class SyncConnection {
   #end(error: GreenlightError | null): void {
     if (this.#ended) return;
     this.#ended = true;
-    clearInterval(this.#timer);
     this.#socket.onopen = null;
     this.#socket.onmessage = null;
     this.#socket.onclose = null;
-    this.#socket.onerror = null;
+    // Not null: ws reports closing a socket that is still connecting as an 'error'
+    // event, which with no listener left would be an uncaught exception.
+    this.#socket.onerror = () => undefined;
     this.#options.emit({ type: 'socket-closed', at: this.#options.now(), wasOpen: this.#opened, error });
     this.#options.onEnd({ incompatible: this.#incompatible, accepted: this.#accepted });
   }

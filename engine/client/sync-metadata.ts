@@ -84,3 +84,19 @@ export async function readSyncMetadata(tx: ClientTransaction): Promise<SyncMetad
 export async function writeServerSiteId(tx: ClientTransaction, siteId: SiteId): Promise<void> {
   await tx.exec('UPDATE greenlight_sync_meta SET server_site_id = ? WHERE id = 1', [siteId]);
 }
+
+/**
+ * Nuke and Resync: forget the server, the cursors and every pending key, so the
+ * database the host re-created starts from nothing whatever it held before; its
+ * own local changes, if any, are counted again from version 0.
+ */
+export async function clearSyncMetadata(tx: ClientTransaction): Promise<void> {
+  await tx.exec('DELETE FROM greenlight_pending_changes');
+  await tx.exec('DELETE FROM greenlight_pending_rows');
+  await tx.exec(
+    `UPDATE greenlight_sync_meta
+        SET server_site_id = NULL, server_cursor = 0, acked_local_version = 0,
+            counted_local_version = 0, pending_changes = 0, pending_rows = 0
+      WHERE id = 1`,
+  );
+}

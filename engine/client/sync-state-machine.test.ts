@@ -194,9 +194,13 @@ describe('green needs every condition', () => {
   });
 
   test('G2 proof of life: green expires into heartbeat-lost through tick, heartbeats keep it', () => {
-    const base = green();
-    expect(statusOf(play([{ type: 'tick', at: 5 + T.heartbeatTimeoutMs }], base)).status).toBe('synced');
-    const lost = play([{ type: 'tick', at: 5 + T.heartbeatTimeoutMs + 1 }], base);
+    // G1's own deadline (the server's version heard within freshnessMs) set beyond G2's, to see G2 alone.
+    const g2First: SyncTimingOptions = { ...T, freshnessMs: 2 * T.heartbeatTimeoutMs };
+    const playG2 = (events: readonly SyncEvent[], from: SyncMachineState): SyncMachineState =>
+      events.reduce((state, event) => transition(state, event, g2First), from);
+    const base = TO_GREEN.reduce((state, event) => transition(state, event, g2First), createSyncState(0, NONE));
+    expect(statusOf(playG2([{ type: 'tick', at: 5 + T.heartbeatTimeoutMs }], base)).status).toBe('synced');
+    const lost = playG2([{ type: 'tick', at: 5 + T.heartbeatTimeoutMs + 1 }], base);
     expect(statusOf(lost)).toEqual({
       status: 'stuck',
       pending: NONE,
@@ -307,8 +311,21 @@ describe('green needs every condition', () => {
     expect(statusOf(state).status).toBe('catching-up');
   });
 
+  test('a silent link stops being green once the server version was last heard freshnessMs ago, before heartbeat-lost', () => {
+    const base = green();
+    expect(statusOf(play([{ type: 'tick', at: 5 + T.freshnessMs }], base)).status).toBe('synced');
+    const unknown = play([{ type: 'tick', at: 5 + T.freshnessMs + 1 }], base);
+    expect(T.freshnessMs + 1).toBeLessThan(T.heartbeatTimeoutMs);
+    expect(statusOf(unknown).status).toBe('catching-up');
+    // An ack proves the server alive, but not what it committed meanwhile.
+    const acked = play([{ type: 'ack', at: T.freshnessMs, committedClientVersion: 0 }, { type: 'tick', at: 5 + T.freshnessMs + 1 }], base);
+    expect(statusOf(acked).status).toBe('catching-up');
+    const heard = play([{ type: 'heartbeat', at: 5 + T.freshnessMs + 2, serverVersion: 10 }], unknown);
+    expect(statusOf(heard).status).toBe('synced');
+  });
+
   test('a heartbeat while live vouches for its server version, which the server sent changes for first', () => {
-    const state = play([{ type: 'heartbeat', at: 1_000, serverVersion: 12 }, { type: 'tick', at: 4_000 }], green());
+    const state = play([{ type: 'heartbeat', at: 1_000, serverVersion: 12 }, { type: 'tick', at: 2_500 }], green());
     expect(statusOf(state).status).toBe('synced');
     expect(diagnosticsOf(state)).toMatchObject({ serverVersion: 12, appliedServerVersion: 12, lastHeartbeatAt: 1_000 });
   });
@@ -387,9 +404,32 @@ describe('connection loss', () => {
     const closedFirst = play([
       ...TO_GREEN,
       { type: 'socket-closed', at: 60, wasOpen: true, error: null },
+      { type: 'retry-scheduled', at: 60, nextRetryAt: 5_000 },
       { type: 'network-changed', at: 70, online: false },
     ]);
-    expect(statusOf(closedFirst)).toMatchObject({ status: 'disconnected', reason: 'offline', since: 60 });
+    expect(statusOf(closedFirst)).toMatchObject({ status: 'disconnected', reason: 'offline', since: 60, nextRetryAt: null });
+  });
+
+  test('offline with no socket open is disconnected: offline, not connecting, whether it started so or went so', () => {
+    const wentOffline = play([
+      { type: 'started', at: 0 },
+      { type: 'network-changed', at: 10, online: false },
+    ]);
+    expect(statusOf(wentOffline)).toEqual({ status: 'disconnected', pending: NONE, reason: 'offline', since: 10, nextRetryAt: null });
+    const restarted = play([{ type: 'stopped', at: 20 }, { type: 'started', at: 30 }], wentOffline);
+    expect(statusOf(restarted)).toEqual({ status: 'disconnected', pending: NONE, reason: 'offline', since: 30, nextRetryAt: null });
+    const nuked = play([{ type: 'nuke-started', at: 40 }], restarted);
+    expect(statusOf(nuked)).toEqual({ status: 'disconnected', pending: NONE, reason: 'offline', since: 40, nextRetryAt: null });
+    // Back online, the loop's next attempt is what shows; a failed one says why.
+    const unreachable = play(
+      [
+        { type: 'network-changed', at: 50, online: true },
+        { type: 'connect-attempt', at: 50, attempt: 1 },
+        { type: 'socket-closed', at: 60, wasOpen: false, error: null },
+      ],
+      nuked,
+    );
+    expect(statusOf(unreachable)).toMatchObject({ status: 'disconnected', reason: 'server-unreachable' });
   });
 
   test('late messages from a closed connection cannot make it green', () => {

@@ -45,7 +45,11 @@ import type {
  *   waiting for its ack longer than `ackTimeoutMs` (G2); every announced server
  *   version older than `freshnessMs` applied (G1); no latched stuck reason. A failed
  *   check gives the honest status instead: heartbeat-lost, acks-stalled, or (G1)
- *   `catching-up` with the progress of what is arriving.
+ *   `catching-up` with the progress of what is arriving. G1 also needs the server's
+ *   current version heard within `freshnessMs` (accept, caught-up, a heartbeat or a
+ *   live batch): after that, a commit the server made could be missing unseen, so a
+ *   silent link stops being green at `freshnessMs` even when `heartbeatTimeoutMs` is
+ *   longer.
  * - A heartbeat or caught-up after catch-up counts its server version as applied:
  *   the server sends changes before the ping on one ordered socket and the loop
  *   reports them applied before the heartbeat, and the server's own version also
@@ -56,6 +60,9 @@ import type {
  *   `retry-scheduled` and attempts in the diagnostics, until a handshake is
  *   accepted; a flapping link then shows red -> yellow -> green once per recovery
  *   instead of red/yellow on every attempt. `since` is when the channel was lost.
+ *   Offline with no socket open (including at `started` and `nuke-started`) counts
+ *   as lost too: `disconnected: offline`, since no attempt can succeed; going
+ *   offline drops `nextRetryAt`, as the loop waits for the network, not a timer.
  * - Rapid failures: closes of sockets that had opened (`wasOpen`) while online are
  *   counted; `rapidFailureCount` of them within `rapidFailureWindowMs` latch
  *   `stuck: rapid-failures`. Attempts that never open a socket (server down,
@@ -145,6 +152,12 @@ export interface SyncMachineState {
   readonly failures: readonly number[];
   /** Start of the proof-of-life window on the open socket (socket-opened, then each proof). */
   readonly lastProofAt: number | null;
+  /**
+   * When the server last told this connection its current version (accept,
+   * caught-up, a heartbeat, a live batch). Commits after it are unknown here, so
+   * G1 is only provable while it is within `freshnessMs`.
+   */
+  readonly versionHeardAt: number | null;
   /** An apply failed on this connection: it cannot be trusted to be green. */
   readonly poisoned: boolean;
   readonly freshness: FreshnessLedger;
@@ -182,6 +195,7 @@ export function createSyncState(now: number, pending: PendingCount): SyncMachine
     latch: null,
     failures: [],
     lastProofAt: null,
+    versionHeardAt: null,
     poisoned: false,
     freshness: EMPTY_FRESHNESS,
     acks: EMPTY_ACKS,
@@ -207,6 +221,21 @@ export function progressOf(state: SyncMachineState): SyncProgress | null {
   return state.progress;
 }
 
+/**
+ * The first instant at which the current green ends if nothing else happens (a
+ * window of G1 or G2 running out), or null when not green. Ticks alone would end
+ * green up to a tick late; the loop also wakes at this instant.
+ */
+export function greenExpiresAt(state: SyncMachineState, timing: SyncTimingOptions): number | null {
+  if (state.greenSince === null || state.lastProofAt === null || state.versionHeardAt === null) return null;
+  const deadlines = [state.lastProofAt + timing.heartbeatTimeoutMs, state.versionHeardAt + timing.freshnessMs];
+  const announced = state.freshness[0];
+  if (announced !== undefined) deadlines.push(announced.at + timing.freshnessMs);
+  const waiting = oldestWaitingSince(state.acks);
+  if (waiting !== null && state.pending.changes > 0) deadlines.push(waiting + timing.ackTimeoutMs);
+  return Math.min(...deadlines) + 1;
+}
+
 /** True when a view would see something new: the caller notifies subscribers on this. */
 export function hasPublishedChange(before: SyncMachineState, after: SyncMachineState): boolean {
   return (
@@ -227,7 +256,7 @@ export function transition(state: SyncMachineState, event: SyncEvent, timing: Sy
 function reduce(state: SyncMachineState, event: SyncEvent, timing: SyncTimingOptions): SyncMachineState {
   switch (event.type) {
     case 'started':
-      return state.phase === 'idle' ? { ...resetConnection(state), phase: 'connecting', lost: null } : state;
+      return state.phase === 'idle' ? { ...resetConnection(state), phase: 'connecting', lost: lostWhileOffline(state, event.at) } : state;
     case 'stopped':
       return state.phase === 'idle'
         ? state
@@ -235,9 +264,9 @@ function reduce(state: SyncMachineState, event: SyncEvent, timing: SyncTimingOpt
     case 'pending-changed':
       return onPendingChanged(state, event.pending, event.at);
     case 'network-changed':
-      return onNetworkChanged(state, event.online);
+      return onNetworkChanged(state, event.online, event.at);
     case 'nuke-started':
-      return state.phase === 'idle' ? state : onNukeStarted(state);
+      return state.phase === 'idle' ? state : onNukeStarted(state, event.at);
     case 'tick':
       return state;
     default:
@@ -301,6 +330,7 @@ function resetConnection(state: SyncMachineState): SyncMachineState {
     ...state,
     nextRetryAt: null,
     lastProofAt: null,
+    versionHeardAt: null,
     poisoned: false,
     acks: EMPTY_ACKS,
     progressSlot: null,
@@ -316,18 +346,29 @@ function onPendingChanged(state: SyncMachineState, pending: PendingCount, at: nu
   };
 }
 
-function onNetworkChanged(state: SyncMachineState, online: boolean): SyncMachineState {
+function onNetworkChanged(state: SyncMachineState, online: boolean, at: number): SyncMachineState {
   if (online === state.online) return state;
-  const lost = !online && state.lost !== null ? { ...state.lost, reason: 'offline' as const } : state.lost;
-  return { ...state, online, lost };
+  if (online) return { ...state, online };
+  const noSocket = state.phase === 'connecting' || state.phase === 'closed';
+  const lost = state.lost !== null ? { ...state.lost, reason: 'offline' as const } : noSocket ? lostWhileOffline({ ...state, online }, at) : null;
+  // The loop does not retry into a dead network: it waits for the network instead.
+  return { ...state, online, lost, nextRetryAt: null };
 }
 
-function onNukeStarted(state: SyncMachineState): SyncMachineState {
+/**
+ * Offline with no open socket (started or nuked offline, or between attempts) is
+ * already a lost channel: `connecting` would promise an attempt that cannot happen.
+ */
+function lostWhileOffline(state: SyncMachineState, at: number): SyncMachineState['lost'] {
+  return state.online ? null : { reason: 'offline', since: at };
+}
+
+function onNukeStarted(state: SyncMachineState, at: number): SyncMachineState {
   return {
     ...resetConnection(state),
     phase: 'connecting',
     attempt: 0,
-    lost: null,
+    lost: lostWhileOffline(state, at),
     incompatible: null,
     latch: null,
     failures: [],
@@ -358,6 +399,7 @@ function onAccepted(
     phase: 'catching-up',
     lost: null,
     lastProofAt: event.at,
+    versionHeardAt: event.at,
     poisoned: false,
     freshness: recordAnnouncement(settleAnnouncements(state.freshness, applied), event.serverVersion, event.at, applied),
     acks: acksForNewConnection(state.pending.changes, event.at),
@@ -387,6 +429,8 @@ function onChangesApplied(
   return {
     ...withVersion,
     lastProofAt: event.at,
+    // A live batch is the fan-out of the server's latest commit; a backlog batch is not.
+    versionHeardAt: state.phase === 'live' ? event.at : state.versionHeardAt,
     progressSlot: { kind: running?.kind ?? 'burst', meter: recordProgress(meter, event.at, amounts) },
   };
 }
@@ -400,6 +444,7 @@ function onCaughtUp(state: SyncMachineState, serverVersion: number, at: number):
     ...caughtUp,
     phase: 'live',
     lastProofAt: at,
+    versionHeardAt: at,
     progressSlot: finished,
     facts: { ...caughtUp.facts, serverVersion: maxVersion(caughtUp.facts.serverVersion, serverVersion) },
   };
@@ -408,12 +453,13 @@ function onCaughtUp(state: SyncMachineState, serverVersion: number, at: number):
 function onHeartbeat(state: SyncMachineState, serverVersion: number, at: number): SyncMachineState {
   if (!isSocketOpen(state.phase)) return state;
   const facts = { ...state.facts, lastHeartbeatAt: at, serverVersion: maxVersion(state.facts.serverVersion, serverVersion) };
-  if (state.phase === 'live') return { ...applyServerVersion({ ...state, facts }, serverVersion), lastProofAt: at };
+  if (state.phase === 'live') return { ...applyServerVersion({ ...state, facts }, serverVersion), lastProofAt: at, versionHeardAt: at };
   const applied = state.facts.appliedServerVersion;
   return {
     ...state,
     facts,
     lastProofAt: at,
+    versionHeardAt: at,
     freshness: recordAnnouncement(state.freshness, serverVersion, at, applied),
   };
 }
@@ -482,7 +528,7 @@ function expire(state: SyncMachineState, at: number, timing: SyncTimingOptions):
       if (flushed !== meter) next = { ...next, progressSlot: { kind: slot.kind, meter: flushed } };
     }
   }
-  if (next.phase === 'live' && !serverChangesAreLocal(next.freshness, at, timing.freshnessMs)) {
+  if (next.phase === 'live' && !g1Holds(next, at, timing)) {
     const current = next.progressSlot;
     if (current === null || current.meter.finishedAt !== null) {
       // Behind the server while live: show the download that has to happen as a burst.
@@ -511,6 +557,19 @@ function provenGreen(state: SyncMachineState, at: number, timing: SyncTimingOpti
     !state.poisoned &&
     heartbeatFresh(state, at, timing) &&
     !acksStalled(state, at, timing) &&
+    g1Holds(state, at, timing)
+  );
+}
+
+/**
+ * G1: every announced version older than `freshnessMs` is applied, and the server
+ * said what its version is within `freshnessMs`; a commit made since it last said
+ * so is unknown, and after `freshnessMs` it would be one the light hides.
+ */
+function g1Holds(state: SyncMachineState, at: number, timing: SyncTimingOptions): boolean {
+  return (
+    state.versionHeardAt !== null &&
+    at - state.versionHeardAt <= timing.freshnessMs &&
     serverChangesAreLocal(state.freshness, at, timing.freshnessMs)
   );
 }
