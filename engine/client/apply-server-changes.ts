@@ -1,4 +1,5 @@
 import { GreenlightError, toGreenlightError } from '../errors.ts';
+import { countDistinctRows } from '../protocol/change-row-key.ts';
 import { changeWireSize } from '../protocol/codec.ts';
 import type { Change, ChangesMessage, SqlValue } from '../protocol/messages.ts';
 import type { ClientDatabase, ClientTransaction } from './client-database.ts';
@@ -65,17 +66,7 @@ export async function applyServerChanges(db: ClientDatabase, message: ChangesMes
       { cause: error },
     );
   }
-  const rows = new Set<string>();
   let bytes = 0;
-  for (const change of message.changes) {
-    rows.add(rowKey(change));
-    bytes += changeWireSize(change);
-  }
-  return { changes: message.changes.length, rows: rows.size, bytes, serverVersion: message.throughVersion, pending };
-}
-
-function rowKey(change: Change): string {
-  let key = `${change.table}\u0000`;
-  for (const byte of change.pk) key += String.fromCharCode(byte);
-  return key;
+  for (const change of message.changes) bytes += changeWireSize(change);
+  return { changes: message.changes.length, rows: countDistinctRows(message.changes), bytes, serverVersion: message.throughVersion, pending };
 }

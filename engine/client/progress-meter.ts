@@ -4,11 +4,12 @@ import type { SyncProgress } from './sync-status.ts';
  * Progress of a download (the catch-up backlog, or a large live burst), as a pure
  * value advanced by event times.
  *
- * - Totals: the handshake announces changes and bytes. The server does not count
- *   rows, so `rowsTotal` is an estimate: the rows-per-change ratio seen so far
- *   applied to the changes total (never below the rows already done). If more
- *   arrives than announced, the totals grow to match; done never decreases and
- *   never exceeds its total.
+ * - Totals: the handshake announces the backlog's changes, bytes and rows
+ *   (distinct table + primary key, counted by the server), so every total is
+ *   exact from the start; a live burst announces nothing and its totals are what
+ *   arrived so far. If more arrives than announced (a row changed in versions that
+ *   travel in different batches counts once per batch), the totals grow to match;
+ *   done never decreases and never exceeds its total.
  * - Rate: changes per second, an exponentially weighted moving average over
  *   samples at least `PROGRESS_PUBLISH_INTERVAL_MS` of event time apart, weighted
  *   by each sample's duration so irregular event spacing does not skew it.
@@ -28,9 +29,13 @@ export interface ProgressAmounts {
   readonly bytes: number;
 }
 
+/** What a live burst announces: its totals are what has arrived. */
+export const NOTHING_ANNOUNCED: ProgressAmounts = { changes: 0, rows: 0, bytes: 0 };
+
 export interface ProgressMeter {
   readonly startedAt: number;
   readonly announcedChanges: number;
+  readonly announcedRows: number;
   readonly announcedBytes: number;
   readonly changesDone: number;
   readonly rowsDone: number;
@@ -46,10 +51,11 @@ export interface ProgressMeter {
   readonly publishedAt: number;
 }
 
-export function startProgress(at: number, announced: { readonly changes: number; readonly bytes: number }): ProgressMeter {
+export function startProgress(at: number, announced: ProgressAmounts): ProgressMeter {
   const base = {
     startedAt: at,
     announcedChanges: nonNegative(announced.changes),
+    announcedRows: nonNegative(announced.rows),
     announcedBytes: nonNegative(announced.bytes),
     changesDone: 0,
     rowsDone: 0,
@@ -116,6 +122,7 @@ type MeterCounters = Pick<
   ProgressMeter,
   | 'startedAt'
   | 'announcedChanges'
+  | 'announcedRows'
   | 'announcedBytes'
   | 'changesDone'
   | 'rowsDone'
@@ -128,7 +135,7 @@ function progressSnapshot(meter: MeterCounters): SyncProgress {
   const finished = meter.finishedAt !== null;
   const changesTotal = finished ? meter.changesDone : Math.max(meter.announcedChanges, meter.changesDone);
   const bytesTotal = finished ? meter.bytesDone : Math.max(meter.announcedBytes, meter.bytesDone);
-  const rowsTotal = finished ? meter.rowsDone : estimateRowsTotal(meter.rowsDone, meter.changesDone, changesTotal);
+  const rowsTotal = finished ? meter.rowsDone : Math.max(meter.announcedRows, meter.rowsDone);
   const rate = meter.changesPerSecond;
   const remaining = changesTotal - meter.changesDone;
   let etaMs: number | null = null;
@@ -145,11 +152,6 @@ function progressSnapshot(meter: MeterCounters): SyncProgress {
     etaMs,
     startedAt: meter.startedAt,
   };
-}
-
-function estimateRowsTotal(rowsDone: number, changesDone: number, changesTotal: number): number {
-  if (changesDone === 0) return rowsDone;
-  return Math.max(rowsDone, Math.round((rowsDone / changesDone) * changesTotal));
 }
 
 function sameProgress(a: SyncProgress, b: SyncProgress): boolean {

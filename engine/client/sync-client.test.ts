@@ -8,6 +8,7 @@ import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
 import { fromSqliteConnection } from './adapters/from-sqlite-connection.ts';
 import type { OnlineSignal } from './online-signal.ts';
 import { attachSyncClient, TICK_INTERVAL_MS, type SyncClient, type SyncClientOptions } from './sync-client.ts';
+import { g1WindowMs } from './sync-state-freshness.ts';
 import { isGreen } from './sync-status.ts';
 import type { WebSocketLike } from './websocket-like.ts';
 
@@ -69,6 +70,7 @@ function accept(serverSiteId: SiteId, committedClientVersion = 0): ServerMessage
     committedClientVersion,
     backlogChanges: 0,
     backlogBytes: 0,
+    backlogRows: 0,
   };
 }
 
@@ -342,23 +344,93 @@ describe('a stream that lost frames', () => {
 
 describe('green windows', () => {
   it('green ends at the instant a window runs out, between ticks, not at the next tick', async () => {
-    // G1 needs the server's version heard within freshnessMs; 1100 ms falls between two ticks.
+    // G1 needs the server's version heard within its window (freshnessMs less the
+    // safety margin): 990 ms, between two ticks.
     const freshnessMs = 1_100;
-    expect(freshnessMs % TICK_INTERVAL_MS).not.toBe(0);
+    const windowMs = g1WindowMs(freshnessMs);
+    expect(windowMs % TICK_INTERVAL_MS).not.toBe(0);
     const windowed = await attachSyncClient(clientOptions({ timing: { ...TIMING, heartbeatTimeoutMs: 5_000, freshnessMs } }));
     try {
       windowed.start();
       await flush();
       await handshake();
       const heardAt = Date.now();
-      await vi.advanceTimersByTimeAsync(freshnessMs);
-      expect(windowed.getSnapshot().status.status).toBe('synced');
+      const published: string[] = [];
+      windowed.subscribe(() => published.push(windowed.getSnapshot().status.status));
+      await vi.advanceTimersByTimeAsync(windowMs);
+      // Some publications (the finished progress leaving), all green.
+      expect(published.filter((status) => status !== 'synced')).toEqual([]);
       await vi.advanceTimersByTimeAsync(1);
-      expect(Date.now()).toBe(heardAt + freshnessMs + 1);
+      expect(Date.now()).toBe(heardAt + windowMs + 1);
+      // The deadline timer published it: a view that only listens hears of it too.
+      expect(published.at(-1)).toBe('catching-up');
       expect(windowed.getSnapshot().status.status).toBe('catching-up');
     } finally {
       await windowed.stop();
     }
+  });
+});
+
+describe('getSnapshot on a stalled clock', () => {
+  /** A synced client whose G1 window (the shortest) runs out first. */
+  async function syncedWithShortG1(): Promise<{ windowed: SyncClient; heardAt: number; windowMs: number }> {
+    const freshnessMs = 1_000;
+    const windowed = await attachSyncClient(clientOptions({ timing: { ...TIMING, heartbeatTimeoutMs: 5_000, freshnessMs } }));
+    windowed.start();
+    await flush();
+    await handshake();
+    return { windowed, heardAt: Date.now(), windowMs: g1WindowMs(freshnessMs) };
+  }
+
+  it('ends green as soon as the window has passed, though no timer has run', async () => {
+    const { windowed, heardAt, windowMs } = await syncedWithShortG1();
+    try {
+      const green = windowed.getSnapshot();
+      expect(green.status.status).toBe('synced');
+      // The thread was busy: the clock moves on, but neither the tick nor the deadline timer runs.
+      vi.setSystemTime(heardAt + windowMs);
+      expect(windowed.getSnapshot()).toBe(green);
+      vi.setSystemTime(heardAt + windowMs + 1);
+      const late = windowed.getSnapshot();
+      expect(isGreen(late.status)).toBe(false);
+      expect(late.status).toMatchObject({ status: 'catching-up' });
+      // Kept: asking again, with or without time passing, gives the same object.
+      expect(windowed.getSnapshot()).toBe(late);
+      vi.setSystemTime(heardAt + windowMs + 50);
+      expect(windowed.getSnapshot()).toBe(late);
+    } finally {
+      await windowed.stop();
+    }
+  });
+
+  it('tells subscribers afterwards, from a microtask, never from inside getSnapshot', async () => {
+    const { windowed, heardAt, windowMs } = await syncedWithShortG1();
+    try {
+      const heard: string[] = [];
+      windowed.subscribe(() => heard.push(windowed.getSnapshot().status.status));
+      vi.setSystemTime(heardAt + windowMs + 1);
+      expect(windowed.getSnapshot().status.status).toBe('catching-up');
+      expect(heard).toEqual([]);
+      await Promise.resolve();
+      expect(heard).toEqual(['catching-up']);
+      // The deadline timer, when it finally runs, has nothing left to change or tell.
+      await vi.advanceTimersByTimeAsync(0);
+      expect(heard).toEqual(['catching-up']);
+    } finally {
+      await windowed.stop();
+    }
+  });
+
+  it('changes nothing while the windows still hold, and nothing once stopped', async () => {
+    const { windowed, heardAt, windowMs } = await syncedWithShortG1();
+    const green = windowed.getSnapshot();
+    vi.setSystemTime(heardAt + windowMs - 1);
+    expect(windowed.getSnapshot()).toBe(green);
+    await windowed.stop();
+    const stopped = windowed.getSnapshot();
+    expect(stopped.status.status).toBe('idle');
+    vi.setSystemTime(heardAt + 10 * windowMs);
+    expect(windowed.getSnapshot()).toBe(stopped);
   });
 });
 

@@ -122,7 +122,19 @@ export class SyncClient implements SyncClientApi {
     this.#snapshot = this.#buildSnapshot();
   }
 
+  /**
+   * The light at this instant. Timers fire late on a busy thread, so a window that
+   * has run out ends green here, whoever asks, rather than when the deadline timer
+   * gets to run: the machine takes a tick first (the result is kept, so asking
+   * again returns the same object). Subscribers hear of it from a microtask, never
+   * from inside this call, which a view may make while rendering.
+   */
   getSnapshot(): SyncSnapshot {
+    const expires = this.#started ? greenExpiresAt(this.#state, this.#timing) : null;
+    if (expires !== null) {
+      const at = this.#now();
+      if (at >= expires) this.#feed({ type: 'tick', at }, 'later');
+    }
     return this.#snapshot;
   }
 
@@ -432,7 +444,8 @@ export class SyncClient implements SyncClientApi {
 
   // ---- publishing ------------------------------------------------------------------
 
-  #feed(event: SyncEvent): void {
+  /** `notify: 'later'` defers the listeners to a microtask, for a caller that must not run them (getSnapshot). */
+  #feed(event: SyncEvent, notify: 'now' | 'later' = 'now'): void {
     const before = this.#state;
     const after = transition(before, event, this.#timing);
     if (after === before) return;
@@ -440,6 +453,11 @@ export class SyncClient implements SyncClientApi {
     this.#armDeadline();
     if (!hasPublishedChange(before, after)) return;
     this.#snapshot = this.#buildSnapshot();
+    if (notify === 'now') this.#notify();
+    else queueMicrotask(() => this.#notify());
+  }
+
+  #notify(): void {
     for (const listener of [...this.#listeners]) listener();
   }
 

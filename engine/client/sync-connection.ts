@@ -128,7 +128,10 @@ export class SyncConnection {
 
   #onFrame(data: unknown): void {
     if (this.#ended) return;
-    this.#lastHeardAt = this.#options.now();
+    // Taken on arrival, not when the inbound queue gets to the frame: a version the
+    // server announced is only as fresh as the moment it reached us.
+    const heardAt = this.#options.now();
+    this.#lastHeardAt = heardAt;
     const bytes = frameBytes(data);
     if (bytes === null) {
       this.#fail(new GreenlightError('malformed-frame', 'protocol', 'the server sent a frame that is not binary'));
@@ -141,10 +144,10 @@ export class SyncConnection {
       this.#fail(toGreenlightError(error, 'protocol', 'malformed-frame'));
       return;
     }
-    this.#inbound = this.#inbound.then(() => this.#handle(message)).catch((error: unknown) => this.#fail(toGreenlightError(error, 'client')));
+    this.#inbound = this.#inbound.then(() => this.#handle(message, heardAt)).catch((error: unknown) => this.#fail(toGreenlightError(error, 'client')));
   }
 
-  async #handle(message: ServerMessage): Promise<void> {
+  async #handle(message: ServerMessage, heardAt: number): Promise<void> {
     if (this.#ended) return;
     const at = this.#options.now();
     if (!this.#accepted && message.type !== 'accept' && message.type !== 'reject' && message.type !== 'error') {
@@ -153,7 +156,7 @@ export class SyncConnection {
     switch (message.type) {
       case 'accept':
         if (this.#accepted) throw new GreenlightError('unexpected-message', 'protocol', 'the server accepted twice');
-        await this.#onAccept(message);
+        await this.#onAccept(message, heardAt);
         return;
       case 'reject':
         this.#reject(message.reason, message.message);
@@ -174,6 +177,7 @@ export class SyncConnection {
         this.#options.emit({
           type: 'changes-applied',
           at: this.#options.now(),
+          heardAt,
           serverVersion: applied.serverVersion,
           changes: applied.changes,
           rows: applied.rows,
@@ -185,7 +189,7 @@ export class SyncConnection {
       case 'caught-up':
         this.#caughtUp = true;
         this.#appliedThrough = Math.max(this.#appliedThrough, message.serverVersion);
-        this.#options.emit({ type: 'caught-up', at, serverVersion: message.serverVersion });
+        this.#options.emit({ type: 'caught-up', at, heardAt, serverVersion: message.serverVersion });
         return;
       case 'ack': {
         const pending = await this.#options.queue.run(() =>
@@ -200,12 +204,12 @@ export class SyncConnection {
       }
       case 'ping':
         this.#checkNothingMissed(message.serverVersion);
-        this.#options.emit({ type: 'heartbeat', at, serverVersion: message.serverVersion });
+        this.#options.emit({ type: 'heartbeat', at, heardAt, serverVersion: message.serverVersion });
         this.#send({ type: 'pong', sentAt: message.sentAt, serverVersion: 0 });
         return;
       case 'pong':
         this.#checkNothingMissed(message.serverVersion);
-        this.#options.emit({ type: 'heartbeat', at, serverVersion: message.serverVersion });
+        this.#options.emit({ type: 'heartbeat', at, heardAt, serverVersion: message.serverVersion });
         return;
       case 'error':
         this.#fail(serverError(message));
@@ -213,7 +217,7 @@ export class SyncConnection {
     }
   }
 
-  async #onAccept(accept: AcceptMessage): Promise<void> {
+  async #onAccept(accept: AcceptMessage, heardAt: number): Promise<void> {
     const { schema } = this.#options;
     if (accept.schemaName !== schema.name || accept.schemaVersion !== schema.version) {
       this.#reject(
@@ -239,10 +243,12 @@ export class SyncConnection {
     this.#options.emit({
       type: 'handshake-accepted',
       at: this.#options.now(),
+      heardAt,
       serverVersion: accept.serverVersion,
       committedClientVersion: accept.committedClientVersion,
       backlogChanges: accept.backlogChanges,
       backlogBytes: accept.backlogBytes,
+      backlogRows: accept.backlogRows,
     });
     // The server may have committed changes whose ack this client never saw.
     const pending = await this.#options.queue.run(() =>

@@ -6,6 +6,11 @@ import type { PendingCount } from './sync-status.ts';
  * Everything the connection loop tells the status machine. The machine is a pure
  * function of these events (each carries its own time `at`), so it is tested
  * without sockets or real clocks.
+ *
+ * Events that carry the server's version also say when the frame carrying it
+ * arrived (`heardAt`, default `at`): it may have waited in the inbound queue
+ * behind a long apply, and G1's window runs from when the server said it, which
+ * arrival is the closest the client can know.
  */
 export type SyncEvent =
   | { readonly type: 'started'; readonly at: number }
@@ -15,16 +20,20 @@ export type SyncEvent =
   | {
       readonly type: 'handshake-accepted';
       readonly at: number;
+      readonly heardAt?: number;
       readonly serverVersion: number;
       readonly committedClientVersion: number;
       readonly backlogChanges: number;
       readonly backlogBytes: number;
+      /** Distinct rows in the backlog: the exact rows total of the catch-up's progress. */
+      readonly backlogRows: number;
     }
   | { readonly type: 'handshake-rejected'; readonly at: number; readonly reason: RejectReason; readonly message: string }
   /** Server changes committed locally, cursor included, through `serverVersion`. */
   | {
       readonly type: 'changes-applied';
       readonly at: number;
+      readonly heardAt?: number;
       readonly serverVersion: number;
       readonly changes: number;
       readonly rows: number;
@@ -32,9 +41,9 @@ export type SyncEvent =
     }
   | { readonly type: 'apply-failed'; readonly at: number; readonly error: GreenlightError }
   /** The server has sent everything through `serverVersion` on this connection. */
-  | { readonly type: 'caught-up'; readonly at: number; readonly serverVersion: number }
+  | { readonly type: 'caught-up'; readonly at: number; readonly heardAt?: number; readonly serverVersion: number }
   /** A ping or pong from the server: proof of life, with its current db_version. */
-  | { readonly type: 'heartbeat'; readonly at: number; readonly serverVersion: number }
+  | { readonly type: 'heartbeat'; readonly at: number; readonly heardAt?: number; readonly serverVersion: number }
   | { readonly type: 'local-changes-sent'; readonly at: number; readonly throughVersion: number }
   | { readonly type: 'ack'; readonly at: number; readonly committedClientVersion: number }
   /** The exact pending count after a local commit, an ack or a reload. */

@@ -5,6 +5,7 @@ import { DEFAULT_SYNC_TIMING, type SyncEvent, type SyncTimingOptions } from './s
 import {
   createSyncState,
   diagnosticsOf,
+  greenExpiresAt,
   hasPublishedChange,
   LIVE_BURST_MIN_CHANGES,
   LIVE_BURST_QUIET_MS,
@@ -14,9 +15,12 @@ import {
   transition,
   type SyncMachineState,
 } from './sync-state-machine.ts';
+import { g1WindowMs } from './sync-state-freshness.ts';
 import type { PendingCount, SyncDiagnostics, SyncProgress } from './sync-status.ts';
 
 const T: SyncTimingOptions = DEFAULT_SYNC_TIMING;
+/** How long after hearing the server's version G1 is claimed: freshnessMs less the safety margin. */
+const G1_WINDOW = g1WindowMs(T.freshnessMs);
 const NONE: PendingCount = { changes: 0, rows: 0 };
 const THREE: PendingCount = { changes: 3, rows: 2 };
 
@@ -24,8 +28,8 @@ function play(events: readonly SyncEvent[], from: SyncMachineState = createSyncS
   return events.reduce((state, event) => transition(state, event, T), from);
 }
 
-function accepted(at: number, serverVersion: number, backlogChanges = 0, backlogBytes = 0): SyncEvent {
-  return { type: 'handshake-accepted', at, serverVersion, committedClientVersion: 0, backlogChanges, backlogBytes };
+function accepted(at: number, serverVersion: number, backlogChanges = 0, backlogBytes = 0, backlogRows = backlogChanges): SyncEvent {
+  return { type: 'handshake-accepted', at, serverVersion, committedClientVersion: 0, backlogChanges, backlogBytes, backlogRows };
 }
 
 /** Started, connected and caught up to server version 10 at t=5. */
@@ -33,7 +37,7 @@ const TO_GREEN: readonly SyncEvent[] = [
   { type: 'started', at: 0 },
   { type: 'connect-attempt', at: 1, attempt: 1 },
   { type: 'socket-opened', at: 2 },
-  accepted(3, 10, 5, 500),
+  accepted(3, 10, 5, 500, 3),
   { type: 'changes-applied', at: 4, serverVersion: 10, changes: 5, rows: 3, bytes: 500 },
   { type: 'caught-up', at: 5, serverVersion: 10 },
 ];
@@ -117,7 +121,7 @@ describe('lifecycle', () => {
         changesDone: 0,
         changesTotal: 5,
         rowsDone: 0,
-        rowsTotal: 0,
+        rowsTotal: 3,
         bytesDone: 0,
         bytesTotal: 500,
         changesPerSecond: null,
@@ -282,17 +286,17 @@ describe('green needs every condition', () => {
     expect(statusOf(stalled)).toMatchObject({ status: 'stuck', reason: 'acks-stalled', since: 30_002 });
   });
 
-  test('G1: a server version announced more than freshnessMs ago and not applied ends green', () => {
+  test('G1: a server version announced more than the G1 window ago and not applied ends green', () => {
     const events: SyncEvent[] = [
       ...TO_GREEN.slice(0, 5),
       { type: 'heartbeat', at: 4, serverVersion: 20 },
       { type: 'caught-up', at: 5, serverVersion: 10 },
     ];
-    const fresh = play([...events, { type: 'tick', at: 4 + T.freshnessMs }]);
+    const fresh = play([...events, { type: 'tick', at: 4 + G1_WINDOW }]);
     expect(statusOf(fresh).status).toBe('synced');
-    const stale = play([...events, { type: 'tick', at: 4 + T.freshnessMs + 1 }]);
+    const stale = play([...events, { type: 'tick', at: 4 + G1_WINDOW + 1 }]);
     expect(statusOf(stale)).toEqual({ status: 'catching-up', pending: NONE, progress: progressOf(stale) });
-    expect(progressOf(stale)).toMatchObject({ changesDone: 0, startedAt: 4 + T.freshnessMs + 1 });
+    expect(progressOf(stale)).toMatchObject({ changesDone: 0, startedAt: 4 + G1_WINDOW + 1 });
     const applied = play([{ type: 'changes-applied', at: 2_100, serverVersion: 20, changes: 2, rows: 1, bytes: 80 }], stale);
     expect(statusOf(applied)).toEqual({ status: 'synced', pending: NONE, lastSyncedAt: 2_100 });
     expect(diagnosticsOf(applied).appliedServerVersion).toBe(20);
@@ -306,22 +310,50 @@ describe('green needs every condition', () => {
       accepted(3, 30, 10, 1_000),
       { type: 'changes-applied', at: 4, serverVersion: 25, changes: 10, rows: 10, bytes: 1_000 },
       { type: 'caught-up', at: 5, serverVersion: 25 },
-      { type: 'tick', at: 3 + T.freshnessMs + 1 },
+      { type: 'tick', at: 3 + G1_WINDOW + 1 },
     ]);
     expect(statusOf(state).status).toBe('catching-up');
   });
 
-  test('a silent link stops being green once the server version was last heard freshnessMs ago, before heartbeat-lost', () => {
+  test('a silent link stops being green once the server version was last heard the G1 window ago, before heartbeat-lost', () => {
     const base = green();
-    expect(statusOf(play([{ type: 'tick', at: 5 + T.freshnessMs }], base)).status).toBe('synced');
-    const unknown = play([{ type: 'tick', at: 5 + T.freshnessMs + 1 }], base);
-    expect(T.freshnessMs + 1).toBeLessThan(T.heartbeatTimeoutMs);
+    expect(statusOf(play([{ type: 'tick', at: 5 + G1_WINDOW }], base)).status).toBe('synced');
+    const unknown = play([{ type: 'tick', at: 5 + G1_WINDOW + 1 }], base);
+    expect(G1_WINDOW + 1).toBeLessThan(T.heartbeatTimeoutMs);
     expect(statusOf(unknown).status).toBe('catching-up');
     // An ack proves the server alive, but not what it committed meanwhile.
-    const acked = play([{ type: 'ack', at: T.freshnessMs, committedClientVersion: 0 }, { type: 'tick', at: 5 + T.freshnessMs + 1 }], base);
+    const acked = play([{ type: 'ack', at: G1_WINDOW, committedClientVersion: 0 }, { type: 'tick', at: 5 + G1_WINDOW + 1 }], base);
     expect(statusOf(acked).status).toBe('catching-up');
-    const heard = play([{ type: 'heartbeat', at: 5 + T.freshnessMs + 2, serverVersion: 10 }], unknown);
+    const heard = play([{ type: 'heartbeat', at: 5 + G1_WINDOW + 2, serverVersion: 10 }], unknown);
     expect(statusOf(heard).status).toBe('synced');
+  });
+
+  test('G1 ends a safety margin of 10% of freshnessMs before its deadline', () => {
+    expect(G1_WINDOW).toBe(T.freshnessMs - T.freshnessMs / 10);
+    const base = green();
+    expect(greenExpiresAt(base, T)).toBe(5 + G1_WINDOW + 1);
+    expect(statusOf(play([{ type: 'tick', at: 5 + G1_WINDOW }], base)).status).toBe('synced');
+    expect(statusOf(play([{ type: 'tick', at: 5 + G1_WINDOW + 1 }], base)).status).toBe('catching-up');
+  });
+
+  test("G1's window runs from when a version's frame arrived, not from when the queue got to it", () => {
+    // The ping arrived at 500 but waited behind a long apply until 1,500.
+    const late = play([{ type: 'heartbeat', at: 1_500, heardAt: 500, serverVersion: 10 }], green());
+    expect(diagnosticsOf(late).lastHeartbeatAt).toBe(500);
+    expect(greenExpiresAt(late, T)).toBe(500 + G1_WINDOW + 1);
+    expect(statusOf(play([{ type: 'tick', at: 500 + G1_WINDOW }], late)).status).toBe('synced');
+    expect(statusOf(play([{ type: 'tick', at: 500 + G1_WINDOW + 1 }], late)).status).toBe('catching-up');
+    // An announcement it could not apply yet is due from its arrival too.
+    const announced = play([{ type: 'heartbeat', at: 1_500, heardAt: 500, serverVersion: 11 }], green());
+    expect(statusOf(play([{ type: 'tick', at: 500 + G1_WINDOW + 1 }], announced)).status).toBe('catching-up');
+    // An ack's time is taken after its transaction: a frame that arrived earlier does not move that proof back.
+    const shortG2: SyncTimingOptions = { ...T, heartbeatTimeoutMs: 1_000 };
+    const events: SyncEvent[] = [
+      { type: 'ack', at: 1_000, committedClientVersion: 0 },
+      { type: 'heartbeat', at: 1_500, heardAt: 900, serverVersion: 10 },
+    ];
+    const acked = events.reduce((state, event) => transition(state, event, shortG2), green());
+    expect(greenExpiresAt(acked, shortG2)).toBe(1_000 + shortG2.heartbeatTimeoutMs + 1);
   });
 
   test('a heartbeat while live vouches for its server version, which the server sent changes for first', () => {
@@ -659,7 +691,7 @@ describe('referential stability', () => {
 describe('progress', () => {
   test('a flood of 10,000 batches publishes at most 10 progress objects per second, monotonic, ending at the totals', () => {
     const announced = 10_000 * 3;
-    let state = play([...TO_GREEN.slice(0, 3), accepted(0, 10_000, announced, announced * 100)]);
+    let state = play([...TO_GREEN.slice(0, 3), accepted(0, 10_000, announced, announced * 100, 20_000)]);
     const published: Array<{ at: number; progress: SyncProgress }> = [];
     let previous = progressOf(state);
     let sawEta = false;
@@ -678,6 +710,8 @@ describe('progress', () => {
       }
       expect(progress.changesDone).toBeLessThanOrEqual(progress.changesTotal);
       expect(progress.rowsDone).toBeLessThanOrEqual(progress.rowsTotal);
+      // The announced rows are the total from the first batch on, not an estimate.
+      expect(progress.rowsTotal).toBe(20_000);
       expect(progress.bytesDone).toBeLessThanOrEqual(progress.bytesTotal);
       previous = progress;
     }

@@ -10,6 +10,7 @@ import {
 } from './sync-state-acks.ts';
 import {
   EMPTY_FRESHNESS,
+  g1WindowMs,
   recordAnnouncement,
   serverChangesAreLocal,
   settleAnnouncements,
@@ -18,6 +19,7 @@ import {
 import {
   finishProgress,
   flushProgress,
+  NOTHING_ANNOUNCED,
   PROGRESS_PUBLISH_INTERVAL_MS,
   recordProgress,
   startProgress,
@@ -49,7 +51,9 @@ import type {
  *   current version heard within `freshnessMs` (accept, caught-up, a heartbeat or a
  *   live batch): after that, a commit the server made could be missing unseen, so a
  *   silent link stops being green at `freshnessMs` even when `heartbeatTimeoutMs` is
- *   longer.
+ *   longer. Both G1 windows run from when the frame carrying the version arrived
+ *   (`heardAt`) and end `G1_SAFETY_MARGIN` (10%) of `freshnessMs` early, so link
+ *   latency and a late timer cannot stretch green past the promise.
  * - A heartbeat or caught-up after catch-up counts its server version as applied:
  *   the server sends changes before the ping on one ordered socket and the loop
  *   reports them applied before the heartbeat, and the server's own version also
@@ -228,9 +232,10 @@ export function progressOf(state: SyncMachineState): SyncProgress | null {
  */
 export function greenExpiresAt(state: SyncMachineState, timing: SyncTimingOptions): number | null {
   if (state.greenSince === null || state.lastProofAt === null || state.versionHeardAt === null) return null;
-  const deadlines = [state.lastProofAt + timing.heartbeatTimeoutMs, state.versionHeardAt + timing.freshnessMs];
+  const g1Window = g1WindowMs(timing.freshnessMs);
+  const deadlines = [state.lastProofAt + timing.heartbeatTimeoutMs, state.versionHeardAt + g1Window];
   const announced = state.freshness[0];
-  if (announced !== undefined) deadlines.push(announced.at + timing.freshnessMs);
+  if (announced !== undefined) deadlines.push(announced.at + g1Window);
   const waiting = oldestWaitingSince(state.acks);
   if (waiting !== null && state.pending.changes > 0) deadlines.push(waiting + timing.ackTimeoutMs);
   return Math.min(...deadlines) + 1;
@@ -306,9 +311,9 @@ function reduce(state: SyncMachineState, event: SyncEvent, timing: SyncTimingOpt
         facts: { ...state.facts, lastError: event.error },
       };
     case 'caught-up':
-      return onCaughtUp(state, event.serverVersion, event.at);
+      return onCaughtUp(state, event.serverVersion, event.at, heardAt(event));
     case 'heartbeat':
-      return onHeartbeat(state, event.serverVersion, event.at);
+      return onHeartbeat(state, event.serverVersion, heardAt(event));
     case 'local-changes-sent':
       if (!isAccepted(state.phase)) return state;
       return withAcks(state, recordSend(state.acks, event.throughVersion, event.at, state.facts.ackedLocalVersion));
@@ -394,18 +399,19 @@ function onAccepted(
 ): SyncMachineState {
   if (state.phase !== 'handshaking' && state.phase !== 'connecting') return state;
   const applied = state.facts.appliedServerVersion;
+  const heard = heardAt(event);
   return {
     ...state,
     phase: 'catching-up',
     lost: null,
-    lastProofAt: event.at,
-    versionHeardAt: event.at,
+    lastProofAt: later(state.lastProofAt, heard),
+    versionHeardAt: heard,
     poisoned: false,
-    freshness: recordAnnouncement(settleAnnouncements(state.freshness, applied), event.serverVersion, event.at, applied),
+    freshness: recordAnnouncement(settleAnnouncements(state.freshness, applied), event.serverVersion, heard, applied),
     acks: acksForNewConnection(state.pending.changes, event.at),
     progressSlot: {
       kind: 'catch-up',
-      meter: startProgress(event.at, { changes: event.backlogChanges, bytes: event.backlogBytes }),
+      meter: startProgress(event.at, { changes: event.backlogChanges, rows: event.backlogRows, bytes: event.backlogBytes }),
     },
     facts: {
       ...state.facts,
@@ -425,17 +431,18 @@ function onChangesApplied(
   const amounts = { changes: event.changes, rows: event.rows, bytes: event.bytes };
   const slot = state.progressSlot;
   const running = slot !== null && slot.meter.finishedAt === null ? slot : null;
-  const meter = running?.meter ?? startProgress(event.at, { changes: 0, bytes: 0 });
+  const meter = running?.meter ?? startProgress(event.at, NOTHING_ANNOUNCED);
+  const heard = heardAt(event);
   return {
     ...withVersion,
-    lastProofAt: event.at,
+    lastProofAt: later(state.lastProofAt, heard),
     // A live batch is the fan-out of the server's latest commit; a backlog batch is not.
-    versionHeardAt: state.phase === 'live' ? event.at : state.versionHeardAt,
+    versionHeardAt: state.phase === 'live' ? later(state.versionHeardAt, heard) : state.versionHeardAt,
     progressSlot: { kind: running?.kind ?? 'burst', meter: recordProgress(meter, event.at, amounts) },
   };
 }
 
-function onCaughtUp(state: SyncMachineState, serverVersion: number, at: number): SyncMachineState {
+function onCaughtUp(state: SyncMachineState, serverVersion: number, at: number, heard: number): SyncMachineState {
   if (!isAccepted(state.phase)) return state;
   const slot = state.progressSlot;
   const finished = slot?.kind === 'catch-up' ? { kind: slot.kind, meter: finishProgress(slot.meter, at) } : slot;
@@ -443,25 +450,36 @@ function onCaughtUp(state: SyncMachineState, serverVersion: number, at: number):
   return {
     ...caughtUp,
     phase: 'live',
-    lastProofAt: at,
-    versionHeardAt: at,
+    lastProofAt: later(state.lastProofAt, heard),
+    versionHeardAt: later(state.versionHeardAt, heard),
     progressSlot: finished,
     facts: { ...caughtUp.facts, serverVersion: maxVersion(caughtUp.facts.serverVersion, serverVersion) },
   };
 }
 
-function onHeartbeat(state: SyncMachineState, serverVersion: number, at: number): SyncMachineState {
+/** `heard`: when the heartbeat's frame arrived. */
+function onHeartbeat(state: SyncMachineState, serverVersion: number, heard: number): SyncMachineState {
   if (!isSocketOpen(state.phase)) return state;
-  const facts = { ...state.facts, lastHeartbeatAt: at, serverVersion: maxVersion(state.facts.serverVersion, serverVersion) };
-  if (state.phase === 'live') return { ...applyServerVersion({ ...state, facts }, serverVersion), lastProofAt: at, versionHeardAt: at };
+  const facts = { ...state.facts, lastHeartbeatAt: heard, serverVersion: maxVersion(state.facts.serverVersion, serverVersion) };
+  const proven = { lastProofAt: later(state.lastProofAt, heard), versionHeardAt: later(state.versionHeardAt, heard) };
+  if (state.phase === 'live') return { ...applyServerVersion({ ...state, facts }, serverVersion), ...proven };
   const applied = state.facts.appliedServerVersion;
   return {
     ...state,
     facts,
-    lastProofAt: at,
-    versionHeardAt: at,
-    freshness: recordAnnouncement(state.freshness, serverVersion, at, applied),
+    ...proven,
+    freshness: recordAnnouncement(state.freshness, serverVersion, heard, applied),
   };
+}
+
+/** When the frame behind a version-carrying event arrived; never after the event itself. */
+function heardAt(event: { readonly at: number; readonly heardAt?: number }): number {
+  return Math.min(event.heardAt ?? event.at, event.at);
+}
+
+/** Frames are handled in arrival order, but an ack's time is taken after its transaction: never move a proof back. */
+function later(current: number | null, next: number): number {
+  return current === null ? next : Math.max(current, next);
 }
 
 function onAck(state: SyncMachineState, committedClientVersion: number, at: number): SyncMachineState {
@@ -520,7 +538,7 @@ function expire(state: SyncMachineState, at: number, timing: SyncTimingOptions):
     } else if (
       slot.kind === 'burst' &&
       at - meter.updatedAt >= LIVE_BURST_QUIET_MS &&
-      serverChangesAreLocal(next.freshness, at, timing.freshnessMs)
+      serverChangesAreLocal(next.freshness, at, g1WindowMs(timing.freshnessMs))
     ) {
       next = { ...next, progressSlot: { kind: 'burst', meter: finishProgress(meter, at) } };
     } else {
@@ -532,7 +550,7 @@ function expire(state: SyncMachineState, at: number, timing: SyncTimingOptions):
     const current = next.progressSlot;
     if (current === null || current.meter.finishedAt !== null) {
       // Behind the server while live: show the download that has to happen as a burst.
-      next = { ...next, progressSlot: { kind: 'burst', meter: startProgress(at, { changes: 0, bytes: 0 }) } };
+      next = { ...next, progressSlot: { kind: 'burst', meter: startProgress(at, NOTHING_ANNOUNCED) } };
     }
   }
   const failures = recentFailures(next.failures, at, timing);
@@ -564,13 +582,15 @@ function provenGreen(state: SyncMachineState, at: number, timing: SyncTimingOpti
 /**
  * G1: every announced version older than `freshnessMs` is applied, and the server
  * said what its version is within `freshnessMs`; a commit made since it last said
- * so is unknown, and after `freshnessMs` it would be one the light hides.
+ * so is unknown, and after `freshnessMs` it would be one the light hides. Both
+ * windows end `G1_SAFETY_MARGIN` early (`g1WindowMs`).
  */
 function g1Holds(state: SyncMachineState, at: number, timing: SyncTimingOptions): boolean {
+  const windowMs = g1WindowMs(timing.freshnessMs);
   return (
     state.versionHeardAt !== null &&
-    at - state.versionHeardAt <= timing.freshnessMs &&
-    serverChangesAreLocal(state.freshness, at, timing.freshnessMs)
+    at - state.versionHeardAt <= windowMs &&
+    serverChangesAreLocal(state.freshness, at, windowMs)
   );
 }
 
@@ -698,7 +718,7 @@ function deriveStatus(
     return { status: 'stuck', pending, reason: 'acks-stalled', since, diagnostics };
   }
   if (isAccepted(state.phase)) {
-    const shown = progress ?? state.progressSlot?.meter.published ?? startProgress(at, { changes: 0, bytes: 0 }).published;
+    const shown = progress ?? state.progressSlot?.meter.published ?? startProgress(at, NOTHING_ANNOUNCED).published;
     return { status: 'catching-up', pending, progress: shown };
   }
   if (state.lost !== null) {

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeMessage } from '../protocol/codec.ts';
+import type { ServerMessage } from '../protocol/messages.ts';
 import type { RunningSyncServer } from '../server/node-sync-server.ts';
 import { helloMessage, RawProtocolClient } from '../server/test-helpers/raw-protocol-client.ts';
 import { TEST_SCHEMA, TestClientDatabase } from '../server/test-helpers/test-client-database.ts';
@@ -163,6 +165,45 @@ describe('fault proxy', () => {
     proxy.setMode('pass');
     const later = await connect();
     await handshake(later, await openDatabase());
+  });
+
+  it('bytesPerSecond delivers server frames in order, none before its bytes could have crossed', async () => {
+    if (server === null) throw new Error('no server');
+    // Ten versions of 30 rows (60 changes each), so the backlog travels in several batches.
+    for (let exec = 0; exec < 10; exec++) {
+      await execSql(
+        server,
+        DB,
+        `WITH RECURSIVE n(i) AS (SELECT ${exec * 30 + 1} UNION ALL SELECT i + 1 FROM n WHERE i < ${(exec + 1) * 30})
+         INSERT INTO items (id, title, qty) SELECT 'row' || i, 'title ' || i, i FROM n`,
+      );
+    }
+    const bytesPerSecond = 50_000;
+    proxy.setBytesPerSecond(bytesPerSecond);
+    const socket = await connect();
+    const sentAt = Date.now();
+    socket.send(helloMessage(DB, (await openDatabase()).siteId, TEST_SCHEMA));
+    const accept = await socket.expect('accept');
+    const conversation: ServerMessage[] = [accept];
+    for (;;) {
+      const message = await socket.next();
+      conversation.push(message);
+      if (message.type === 'caught-up') break;
+    }
+    const elapsed = Date.now() - sentAt;
+
+    const batches = conversation.flatMap((message) => (message.type === 'changes' ? [message] : []));
+    expect(conversation.map((message) => message.type)).toEqual(['accept', ...batches.map(() => 'changes'), 'caught-up']);
+    expect(batches.length).toBeGreaterThan(2);
+    expect(batches.map((batch) => batch.throughVersion)).toEqual([...batches.map((batch) => batch.throughVersion)].sort((x, y) => x - y));
+    expect(batches.reduce((sum, batch) => sum + batch.changes.length, 0)).toBe(accept.backlogChanges);
+    // The proxy may only be slower than the link (a late timer), never faster.
+    const bytes = conversation.reduce((sum, message) => sum + encodeMessage(message).byteLength, 0);
+    expect(elapsed).toBeGreaterThanOrEqual(Math.floor((bytes * 1_000) / bytesPerSecond));
+
+    proxy.setBytesPerSecond(null);
+    socket.send({ type: 'ping', sentAt: 9, serverVersion: 0 });
+    expect((await socket.waitFor('pong')).sentAt).toBe(9);
   });
 
   it('does not open the client socket when the server is down', async () => {

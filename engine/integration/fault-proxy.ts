@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { decodeClientMessage, decodeServerMessage } from '../protocol/codec.ts';
 import type { ClientMessage, ServerMessage } from '../protocol/messages.ts';
+import { PacedLink } from './paced-link.ts';
 
 /**
  * A WebSocket proxy on loopback that sits between a sync client and the real
@@ -21,7 +22,14 @@ import type { ClientMessage, ServerMessage } from '../protocol/messages.ts';
  *   client's socket never opens; open connections are left alone.
  *
  * The mode applies to frames as they arrive, so switching it affects connections
- * already open (a synced client can be blackholed mid-session). The upstream
+ * already open (a synced client can be blackholed mid-session).
+ *
+ * Independently of the mode, `bytesPerSecond` limits the server-to-client
+ * bandwidth: a slow link, where a fresh client's download takes seconds and its
+ * progress matters. Server frames (and the server's close) reach the client in
+ * order, each after its bytes have crossed at that rate; heartbeats queue behind
+ * the backlog as on a real link. Frames already on the way when the mode changes
+ * are still delivered, as bytes already on the wire would be. The upstream
  * socket is opened before the client's upgrade completes: when the real server
  * is down, the client's socket never opens either, as without the proxy.
  */
@@ -34,7 +42,7 @@ export interface FaultProxyStats {
   readonly connections: number;
   /** Upgrades turned away: mode `refuse`, or the server could not be reached. */
   readonly refused: number;
-  /** Server messages forwarded to clients, by type. */
+  /** Server messages delivered to clients, by type. */
   readonly serverMessages: Readonly<Partial<Record<ServerMessage['type'], number>>>;
   /** Client messages forwarded to the server, by type. */
   readonly clientMessages: Readonly<Partial<Record<ClientMessage['type'], number>>>;
@@ -52,6 +60,8 @@ export interface FaultProxy {
   readonly port: number;
   mode(): FaultMode;
   setMode(mode: FaultMode): void;
+  /** Limits the server-to-client bandwidth from now on; null lifts the limit. */
+  setBytesPerSecond(bytesPerSecond: number | null): void;
   /** Client connections currently joined to the server through the proxy. */
   openConnections(): number;
   /** Of those, how many still have their server side open (fewer under a half-open `blackhole`). */
@@ -64,6 +74,8 @@ export interface FaultProxyOptions {
   /** The real server's WebSocket URL, e.g. `RunningSyncServer.wsUrl`. */
   readonly target: string;
   readonly mode?: FaultMode;
+  /** Server-to-client bandwidth; default unlimited. */
+  readonly bytesPerSecond?: number;
 }
 
 // A flapping server restarting, as a client would see it.
@@ -76,6 +88,8 @@ function isSendableCloseCode(code: number): boolean {
 interface Pair {
   readonly client: WebSocket;
   readonly upstream: WebSocket;
+  /** Server to client. */
+  readonly downlink: PacedLink;
 }
 
 interface MutableStats {
@@ -90,6 +104,7 @@ interface MutableStats {
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   let mode: FaultMode = options.mode ?? 'pass';
+  let bytesPerSecond = checkedRate(options.bytesPerSecond ?? null);
   const pairs = new Set<Pair>();
   const pendingUpstreams = new Set<WebSocket>();
   const stats: MutableStats = {
@@ -129,12 +144,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         upstream.terminate();
         return;
       }
-      sockets.handleUpgrade(request, socket, head, (client) => join({ client, upstream }));
+      sockets.handleUpgrade(request, socket, head, (client) => join({ client, upstream, downlink: new PacedLink() }));
     });
   });
 
   function join(pair: Pair): void {
-    const { client, upstream } = pair;
+    const { client, upstream, downlink } = pair;
     pairs.add(pair);
     stats.connections += 1;
     upstream.on('error', () => {});
@@ -160,24 +175,31 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         stats.droppedAcks += 1;
         return;
       }
-      if (type !== null) stats.serverMessages[type] = (stats.serverMessages[type] ?? 0) + 1;
-      if (client.readyState !== WebSocket.OPEN) return;
-      client.send(data, { binary: isBinary });
-      if (mode === 'close-after-accept' && type === 'accept') {
-        stats.closedAfterAccept += 1;
-        client.close(CLOSE_AFTER_ACCEPT_CODE, 'fault proxy: close after accept');
-      }
+      const closeAfter = mode === 'close-after-accept' && type === 'accept';
+      downlink.send(frameLength(data), bytesPerSecond, () => {
+        if (client.readyState !== WebSocket.OPEN) return;
+        if (type !== null) stats.serverMessages[type] = (stats.serverMessages[type] ?? 0) + 1;
+        client.send(data, { binary: isBinary });
+        if (closeAfter) {
+          stats.closedAfterAccept += 1;
+          client.close(CLOSE_AFTER_ACCEPT_CODE, 'fault proxy: close after accept');
+        }
+      });
     });
 
     client.on('close', (code: number, reason: Buffer) => {
       pairs.delete(pair);
+      downlink.stop();
       closeWith(upstream, code, reason);
     });
     upstream.on('close', (code: number, reason: Buffer) => {
       // A half-open link hides the server's close from the client too.
       if (mode === 'blackhole') return;
-      pairs.delete(pair);
-      closeWith(client, code, reason);
+      // After the frames still on the way, as the close itself travels behind them.
+      downlink.send(0, bytesPerSecond, () => {
+        pairs.delete(pair);
+        closeWith(client, code, reason);
+      });
     });
   }
 
@@ -198,6 +220,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     setMode: (next) => {
       mode = next;
     },
+    setBytesPerSecond: (next) => {
+      bytesPerSecond = checkedRate(next);
+    },
     openConnections: () => [...pairs].filter((pair) => pair.client.readyState === WebSocket.OPEN).length,
     openUpstreams: () => [...pairs].filter((pair) => pair.upstream.readyState === WebSocket.OPEN).length,
     stats: () => ({
@@ -209,7 +234,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       closing ??= (async () => {
         for (const upstream of pendingUpstreams) upstream.terminate();
         pendingUpstreams.clear();
-        for (const { client, upstream } of pairs) {
+        for (const { client, upstream, downlink } of pairs) {
+          downlink.stop();
           client.terminate();
           upstream.terminate();
         }
@@ -230,6 +256,18 @@ function closeWith(socket: WebSocket, code: number, reason: Buffer): void {
   if (socket.readyState === WebSocket.CLOSED || socket.readyState === WebSocket.CLOSING) return;
   if (socket.readyState === WebSocket.OPEN && isSendableCloseCode(code)) socket.close(code, reason);
   else socket.terminate();
+}
+
+function checkedRate(bytesPerSecond: number | null): number | null {
+  if (bytesPerSecond !== null && !(bytesPerSecond > 0 && Number.isFinite(bytesPerSecond))) {
+    throw new RangeError(`bytesPerSecond must be a positive number, got ${bytesPerSecond}`);
+  }
+  return bytesPerSecond;
+}
+
+function frameLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.byteLength, 0);
+  return data.byteLength;
 }
 
 /** The message's type, or null for a frame the codec refuses: the proxy forwards it all the same. */

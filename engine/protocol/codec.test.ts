@@ -73,6 +73,7 @@ const serverOnly: readonly ServerMessage[] = [
     committedClientVersion: 77,
     backlogChanges: 3766,
     backlogBytes: 2 ** 40,
+    backlogRows: 1234,
   },
   {
     type: 'reject',
@@ -502,6 +503,7 @@ const serverMessageArbitrary: fc.Arbitrary<ServerMessage> = fc.oneof(
     committedClientVersion: versionArbitrary,
     backlogChanges: versionArbitrary,
     backlogBytes: versionArbitrary,
+    backlogRows: versionArbitrary,
   }),
   record({
     type: fc.constant('reject' as const),

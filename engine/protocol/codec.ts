@@ -165,6 +165,7 @@ function writeAccept(message: AcceptMessage): void {
   writer.varUint(message.committedClientVersion);
   writer.varUint(message.backlogChanges);
   writer.varUint(message.backlogBytes);
+  writer.varUint(message.backlogRows);
 }
 
 function writeSiteId(id: SiteId): void {
@@ -391,6 +392,7 @@ function readAccept(reader: ByteReader): AcceptMessage {
     committedClientVersion: reader.varUint('committedClientVersion'),
     backlogChanges: reader.varUint('backlogChanges'),
     backlogBytes: reader.varUint('backlogBytes'),
+    backlogRows: reader.varUint('backlogRows'),
   };
 }
 

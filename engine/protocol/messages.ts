@@ -67,6 +67,11 @@ export interface AcceptMessage {
   /** Size of the backlog the server is about to send (changes newer than the client's cursor). */
   readonly backlogChanges: number;
   readonly backlogBytes: number;
+  /**
+   * Distinct (table, pk) rows the backlog touches: progress is shown in records,
+   * and only the server, holding the whole backlog, can count them exactly.
+   */
+  readonly backlogRows: number;
 }
 
 export const REJECT_REASONS = [

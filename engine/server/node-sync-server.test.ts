@@ -4,6 +4,7 @@ import { siteIdFromBytes, type SiteId } from '../protocol/ids.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION, type Change, type ServerMessage } from '../protocol/messages.ts';
 import type { RunningSyncServer, SyncServerOptions } from './node-sync-server.ts';
 import { helloMessage, RawProtocolClient } from './test-helpers/raw-protocol-client.ts';
+import { catchUpBatchLimits } from './version-batches.ts';
 import { TEST_SCHEMA, TestClientDatabase } from './test-helpers/test-client-database.ts';
 import { execSql, makeDataDir, removeDataDir, requestJson, startTestServer } from './test-helpers/test-server-node.ts';
 
@@ -89,6 +90,7 @@ describe('startSyncServer', () => {
           committedClientVersion: 0,
           backlogChanges: 0,
           backlogBytes: 0,
+          backlogRows: 0,
         },
         { type: 'caught-up', serverVersion: 0 },
       ]);
@@ -166,7 +168,8 @@ describe('startSyncServer', () => {
     it('streams the backlog in whole versions, sized in the accept, and ends with caught-up', async () => {
       const running = await start();
       // One version of 1,400 changes (700 rows, 2 columns each), then 300 changes
-      // in 150 versions of about 8 KiB each, so both the count and the byte limit cut.
+      // in 150 versions of about 8 KiB each: the big version travels whole, the
+      // rest in batches sized for a catch-up of 1,700 (the 100-change floor).
       await execSql(
         running,
         DB,
@@ -182,8 +185,9 @@ describe('startSyncServer', () => {
       expect(rest.at(-1)).toEqual({ type: 'caught-up', serverVersion: dbVersion });
       const changes: Change[] = batches.flatMap((message) => (message.type === 'changes' ? [...message.changes] : []));
       expect(batches.every((message) => message.type === 'changes')).toBe(true);
-      expect(batches.length).toBeGreaterThan(2);
-      expect(accept).toMatchObject({ type: 'accept', serverVersion: dbVersion, backlogChanges: 1700 });
+      expect(batches.map((message) => (message.type === 'changes' ? message.changes.length : -1))).toEqual([1400, 100, 100, 100]);
+      expect(catchUpBatchLimits(1700).maxChanges).toBe(100);
+      expect(accept).toMatchObject({ type: 'accept', serverVersion: dbVersion, backlogChanges: 1700, backlogRows: 850 });
       expect(changes).toHaveLength(1700);
       expect(accept?.type === 'accept' ? accept.backlogBytes : 0).toBe(changes.reduce((sum, change) => sum + changeWireSize(change), 0));
 

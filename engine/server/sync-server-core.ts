@@ -1,4 +1,5 @@
 import { GreenlightError, toGreenlightError } from '../errors.ts';
+import { countDistinctRows } from '../protocol/change-row-key.ts';
 import { changeWireSize, decodeClientMessage, encodeMessage } from '../protocol/codec.ts';
 import { siteIdToBytes, type DatabaseName } from '../protocol/ids.ts';
 import {
@@ -18,7 +19,7 @@ import { checkDatabase, checkProtocol, type HandshakeRefusal } from './handshake
 import { ServerDatabase, type ExecResult, type ServerDatabaseMeta } from './server-database.ts';
 import type { ServerSchema } from './server-schema.ts';
 import { systemTimers, type IntervalHandle, type ServerTimers } from './server-timers.ts';
-import { splitIntoVersionBatches } from './version-batches.ts';
+import { catchUpBatchLimits, splitIntoVersionBatches } from './version-batches.ts';
 
 /** The transport side of one client connection. Every frame the core sends goes through `send`. */
 export interface SyncConnection {
@@ -279,7 +280,8 @@ export class SyncServerCore {
 
   /**
    * Everything here is synchronous: the backlog, its size in the accept and the
-   * version caught-up reports all come from one database state.
+   * version caught-up reports all come from one database state. The backlog goes
+   * in batches sized for progress (`catchUpBatchLimits`), never splitting a version.
    */
   #acceptAndCatchUp(peer: Peer, room: Room, hello: HelloMessage): void {
     const { database } = room;
@@ -302,8 +304,9 @@ export class SyncServerCore {
       committedClientVersion: database.committedClientVersion(clientSite),
       backlogChanges: backlog.length,
       backlogBytes,
+      backlogRows: countDistinctRows(backlog),
     });
-    for (const batch of splitIntoVersionBatches(backlog, changeWireSize)) {
+    for (const batch of splitIntoVersionBatches(backlog, changeWireSize, catchUpBatchLimits(backlog.length))) {
       this.#send(peer, { type: 'changes', changes: batch.changes, throughVersion: batch.throughVersion });
     }
     this.#send(peer, { type: 'caught-up', serverVersion: target });

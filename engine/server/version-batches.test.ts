@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../protocol/messages.ts';
-import { splitIntoVersionBatches } from './version-batches.ts';
+import {
+  CATCH_UP_MIN_BATCH_CHANGES,
+  catchUpBatchLimits,
+  DEFAULT_VERSION_BATCH_LIMITS,
+  splitIntoVersionBatches,
+} from './version-batches.ts';
 
 function change(dbVersion: number, seq: number): Change {
   return { table: 't', pk: new Uint8Array([1]), cid: 'c', val: seq, colVersion: 1, dbVersion, siteId: new Uint8Array(16), cl: 1, seq };
@@ -51,5 +56,24 @@ describe('splitIntoVersionBatches', () => {
         },
       ),
     );
+  });
+});
+
+describe('catchUpBatchLimits', () => {
+  it('aims for about 50 batches, between 100 and 1000 changes each', () => {
+    expect(catchUpBatchLimits(5_000).maxChanges).toBe(100);
+    expect(catchUpBatchLimits(20_000).maxChanges).toBe(400);
+    expect(catchUpBatchLimits(20_001).maxChanges).toBe(401);
+    expect(catchUpBatchLimits(10).maxChanges).toBe(CATCH_UP_MIN_BATCH_CHANGES);
+    expect(catchUpBatchLimits(0).maxChanges).toBe(CATCH_UP_MIN_BATCH_CHANGES);
+    expect(catchUpBatchLimits(1_000_000).maxChanges).toBe(DEFAULT_VERSION_BATCH_LIMITS.maxChanges);
+    expect(catchUpBatchLimits(5_000).maxBytes).toBe(DEFAULT_VERSION_BATCH_LIMITS.maxBytes);
+  });
+
+  it('splits a 5,000-change backlog of single-change versions into 50 batches', () => {
+    const changes = changesFor(Array.from({ length: 5_000 }, () => 1));
+    const batches = splitIntoVersionBatches(changes, () => 30, catchUpBatchLimits(changes.length));
+    expect(batches).toHaveLength(50);
+    expect(batches.every((batch) => batch.changes.length === 100)).toBe(true);
   });
 });
