@@ -33,6 +33,7 @@ const redownload: SyncProgress = {
   changesPerSecond: 250,
   etaMs: 2_000,
   startedAt: 0,
+  finishedAt: null,
 };
 
 const exported: UnsyncedChangesExport = {

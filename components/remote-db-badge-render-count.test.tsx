@@ -30,6 +30,7 @@ const progressAt = (done: number): SyncProgress => ({
   changesPerSecond: 1_000 + done,
   etaMs: (SNAPSHOTS - done) * 10,
   startedAt: 0,
+  finishedAt: null,
 });
 
 /** Just enough of a client: a snapshot, listeners, and a way to publish the next one. */

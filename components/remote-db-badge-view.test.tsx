@@ -18,6 +18,7 @@ const progress: SyncProgress = {
   changesPerSecond: 100,
   etaMs: 5000,
   startedAt: NOW - 5000,
+  finishedAt: null,
 };
 
 const cases: readonly { status: SyncStatus; name: string; hint: string | null }[] = [

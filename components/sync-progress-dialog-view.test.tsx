@@ -14,6 +14,7 @@ const progress: SyncProgress = {
   changesPerSecond: 3_270,
   etaMs: 12_000,
   startedAt: 0,
+  finishedAt: null,
 };
 
 function leaveRequested(): boolean {
@@ -40,6 +41,22 @@ describe('SyncProgressDialogView timing', () => {
     act(() => vi.advanceTimersByTime(1_000));
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(onOpenChange).not.toHaveBeenCalled();
+  });
+
+  it('does not open for a sync that finished before delayMs, though its full bar lingers past it', () => {
+    const view = render(<SyncProgressDialogView progress={progress} />);
+    act(() => vi.advanceTimersByTime(300));
+    const finished: SyncProgress = { ...progress, changesDone: progress.changesTotal, etaMs: 0, finishedAt: 300 };
+    view.rerender(<SyncProgressDialogView progress={finished} />);
+    act(() => vi.advanceTimersByTime(1_000));
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('says done, not a time left, once the download has finished', () => {
+    const finished: SyncProgress = { ...progress, changesDone: progress.changesTotal, etaMs: 0, finishedAt: 300 };
+    render(<SyncProgressDialogView progress={finished} open />);
+    expect(screen.getByText('done')).toBeTruthy();
+    expect(screen.queryByText(/left$/)).toBeNull();
   });
 
   it('opens once a sync has lasted delayMs and closes when it ends', () => {

@@ -39,7 +39,9 @@ export const SyncProgressDialogView = forwardRef<HTMLDivElement, SyncProgressDia
 ) {
   const labels: SyncProgressLabels = { ...syncProgressLabelsEn, ...labelOverrides };
   const active = progress !== null;
-  const longRunning = useDelayedFlag(active, delayMs);
+  // Only a download still running after the delay opens the dialog: a short one
+  // that has already finished (its full bar lingers briefly) must not flash it.
+  const longRunning = useDelayedFlag(active && progress.finishedAt === null, delayMs);
   const [open, setOpen] = useControllableState(openProp, defaultOpen, onOpenChange);
 
   useEffect(() => {

@@ -13,6 +13,8 @@ export interface SyncProgressLabels {
   readonly measuringRate: string;
   readonly timeLeft: (duration: string) => string;
   readonly estimatingTimeLeft: string;
+  /** Shown instead of the time left once the download has completed. */
+  readonly finished: string;
   readonly starting: string;
   readonly hide: string;
 }
@@ -31,6 +33,7 @@ export const syncProgressLabelsEn: SyncProgressLabels = {
   measuringRate: 'measuring speed…',
   timeLeft: (duration) => `about ${duration} left`,
   estimatingTimeLeft: 'estimating time left…',
+  finished: 'done',
   starting: 'Starting…',
   hide: 'Continue in background',
 };

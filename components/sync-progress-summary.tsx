@@ -43,9 +43,11 @@ export function SyncProgressSummary({ progress, labels }: SyncProgressSummaryPro
               {progress.changesPerSecond === null ? labels.measuringRate : labels.rate(count(progress.changesPerSecond))}
             </span>
             <span>
-              {progress.etaMs === null
-                ? labels.estimatingTimeLeft
-                : labels.timeLeft(formatDuration(progress.etaMs, labels.locale))}
+              {progress.finishedAt !== null
+                ? labels.finished
+                : progress.etaMs === null
+                  ? labels.estimatingTimeLeft
+                  : labels.timeLeft(formatDuration(progress.etaMs, labels.locale))}
             </span>
           </p>
         </>

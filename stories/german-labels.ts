@@ -84,6 +84,7 @@ export const syncProgressLabelsDe: SyncProgressLabels = {
   measuringRate: 'Geschwindigkeit wird gemessen …',
   timeLeft: (duration) => `noch etwa ${duration}`,
   estimatingTimeLeft: 'Restzeit wird geschätzt …',
+  finished: 'fertig',
   starting: 'Startet …',
   hide: 'Im Hintergrund fortsetzen',
 };

@@ -19,6 +19,7 @@ export const PROGRESS_STARTING: SyncProgress = {
   changesPerSecond: null,
   etaMs: null,
   startedAt: FIXED_NOW - 300,
+  finishedAt: null,
 };
 
 export const PROGRESS_MIDWAY: SyncProgress = {
@@ -31,6 +32,7 @@ export const PROGRESS_MIDWAY: SyncProgress = {
   changesPerSecond: 3_270,
   etaMs: 12_000,
   startedAt: FIXED_NOW - 4_000,
+  finishedAt: null,
 };
 
 export const PROGRESS_ALMOST_DONE: SyncProgress = {
@@ -43,6 +45,7 @@ export const PROGRESS_ALMOST_DONE: SyncProgress = {
   changesPerSecond: 3_410,
   etaMs: 400,
   startedAt: FIXED_NOW - 15_000,
+  finishedAt: null,
 };
 
 export const HEALTHY_DIAGNOSTICS: SyncDiagnostics = {

@@ -151,6 +151,7 @@ function progressSnapshot(meter: MeterCounters): SyncProgress {
     changesPerSecond: rate,
     etaMs,
     startedAt: meter.startedAt,
+    finishedAt: meter.finishedAt,
   };
 }
 

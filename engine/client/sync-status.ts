@@ -28,6 +28,8 @@ export interface SyncProgress {
   /** Estimated milliseconds until done; null until measurable. */
   readonly etaMs: number | null;
   readonly startedAt: number;
+  /** When the download completed; a finished progress stays visible briefly, full. */
+  readonly finishedAt: number | null;
 }
 
 export const DISCONNECT_REASONS = ['offline', 'server-unreachable', 'closed'] as const;
