@@ -96,10 +96,18 @@ export default defineConfig({
       {
         extends: true,
         plugins: [storybookTest({ configDir: '.storybook' })],
-        optimizeDeps: { include: [...BROWSER_TEST_DEPENDENCIES, 'storybook/test'] },
+        // The scenario stories run the real engine and the mock server in the page.
+        optimizeDeps: {
+          include: [...BROWSER_TEST_DEPENDENCIES, 'storybook/test', 'mock-socket', '@vlcn.io/wa-sqlite/dist/crsqlite-sync.mjs'],
+        },
         test: {
           name: 'storybook',
           setupFiles: ['.storybook/vitest.setup.ts'],
+          // A real sync server for the Live scenario story.
+          globalSetup: ['stories/scenarios/live-server-global-setup.ts'],
+          // One story file at a time: the live scenarios run heartbeat and ack windows
+          // of about a second, which two cores shared between several files' frames stretch.
+          fileParallelism: false,
           browser: headlessChromium(),
         },
       },

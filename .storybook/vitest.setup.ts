@@ -1,5 +1,10 @@
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, inject } from 'vitest';
 import { page } from 'vitest/browser';
+import { freezeLiveViews } from '../stories/scenarios/live-scenario-freezer.ts';
+import { setLiveServerForTestRun } from '../stories/scenarios/live-server-config.ts';
+
+// The real sync server the project's global setup started (or found) for the Live story.
+setLiveServerForTestRun(inject('greenlightLiveServer'));
 
 interface StoryOnContext {
   readonly story?: { readonly parameters: Record<string, unknown> };
@@ -15,6 +20,8 @@ afterEach(async (context) => {
   if (context.task.result?.state === 'fail' || (context.task.result?.errors?.length ?? 0) > 0) return;
   const story = (context as StoryOnContext).story;
   if (story === undefined) return;
+  // Live scenarios keep running; capture the end state their play function asserted.
+  freezeLiveViews();
   const overlayOpen = document.querySelector('.greenlight-overlay, [data-radix-popper-content-wrapper]') !== null;
   const wholePage = story.parameters['screenshot'] === 'page' || overlayOpen;
   const target = wholePage ? document.body : document.querySelector<HTMLElement>('[data-screenshot-root]');
