@@ -29,6 +29,7 @@ describe('progress meter', () => {
       changesPerSecond: null,
       etaMs: null,
       startedAt: 1_000,
+      finishedAt: null,
     });
   });
 
@@ -95,6 +96,7 @@ describe('progress meter', () => {
       changesPerSecond: null,
       etaMs: 0,
       startedAt: 0,
+      finishedAt: 20,
     });
     expect(recordProgress(finished, 30, { changes: 1, rows: 1, bytes: 1 })).toBe(finished);
     expect(finishProgress(finished, 40)).toBe(finished);

@@ -127,6 +127,7 @@ describe('lifecycle', () => {
         changesPerSecond: null,
         etaMs: null,
         startedAt: 3,
+        finishedAt: null,
       },
     });
     expect(statusOf(state)).toMatchObject({ progress: progressOf(state) });
@@ -146,6 +147,7 @@ describe('lifecycle', () => {
       changesPerSecond: null,
       etaMs: 0,
       startedAt: 3,
+      finishedAt: 5,
     });
     expect(diagnosticsOf(state)).toEqual(
       diagnostics({ connectAttempts: 1, lastConnectedAt: 3, lastSyncedAt: 5, serverVersion: 10, appliedServerVersion: 10 }),
@@ -731,6 +733,7 @@ describe('progress', () => {
       changesPerSecond: expect.any(Number),
       etaMs: 0,
       startedAt: 0,
+      finishedAt: 5_001,
     });
     expect(statusOf(done).status).toBe('synced');
   });
