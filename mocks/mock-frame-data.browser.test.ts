@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMessage } from '../engine/protocol/codec.ts';
-import { TEST_SCHEMA } from '../engine/server/test-helpers/test-client-database.ts';
-import { ContractSocket } from '../engine/transport-contract/contract-socket.ts';
+import { TEST_SCHEMA } from '../engine/test-support/test-client-database.ts';
+import { RawProtocolClient } from '../engine/test-support/raw-protocol-client.ts';
 import { readMockFrame, toArrayBuffer } from './mock-frame-data.ts';
 import { createMockSyncBackend } from './mock-sync-backend.ts';
 
@@ -29,7 +29,7 @@ describe('mock frame data', () => {
     const backend = await createMockSyncBackend({ schema: TEST_SCHEMA });
     try {
       const webSocket = backend.createWebSocket(backend.url);
-      const socket = await ContractSocket.open(() => webSocket, backend.url);
+      const socket = await RawProtocolClient.open(() => webSocket, backend.url);
       // Pings need no handshake; the Blob goes through the raw socket, as a browser app might send it.
       (webSocket as unknown as { send(data: Blob): void }).send(new Blob([toArrayBuffer(encodeMessage({ type: 'ping', sentAt: 1, serverVersion: 0 }))]));
       socket.send({ type: 'ping', sentAt: 2, serverVersion: 0 });

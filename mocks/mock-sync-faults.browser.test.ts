@@ -1,18 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGlobalWebSocket } from '../engine/client/websocket-like.ts';
-import type { DatabaseName, SiteId } from '../engine/protocol/ids.ts';
-import { CLOSE_CODES, PROTOCOL_VERSION, type HelloMessage } from '../engine/protocol/messages.ts';
-import { TEST_SCHEMA, TestClientDatabase } from '../engine/server/test-helpers/test-client-database.ts';
-import { ContractSocket } from '../engine/transport-contract/contract-socket.ts';
+import type { SiteId } from '../engine/protocol/ids.ts';
+import { CLOSE_CODES, type HelloMessage } from '../engine/protocol/messages.ts';
+import { TEST_SCHEMA, TestClientDatabase } from '../engine/test-support/test-client-database.ts';
+import { helloMessage, RawProtocolClient } from '../engine/test-support/raw-protocol-client.ts';
+import { waitUntil } from '../engine/test-support/wait-until.ts';
 import { createMockSyncBackend, type MockSyncBackend } from './mock-sync-backend.ts';
 import { ABNORMAL_CLOSE_CODE } from './mock-socket-connection.ts';
 
 const DATABASE = 'faults';
 const HEARTBEAT_INTERVAL_MS = 50;
+const WAIT_MS = 10_000;
 
 describe('mock sync backend faults', () => {
   let backend: MockSyncBackend;
-  const sockets: ContractSocket[] = [];
+  const sockets: RawProtocolClient[] = [];
   const databases: TestClientDatabase[] = [];
 
   beforeEach(async () => {
@@ -25,8 +27,8 @@ describe('mock sync backend faults', () => {
     for (const database of databases.splice(0)) database.close();
   });
 
-  async function openSocket(): Promise<ContractSocket> {
-    const socket = await ContractSocket.open(backend.createWebSocket, backend.url);
+  async function openSocket(): Promise<RawProtocolClient> {
+    const socket = await RawProtocolClient.open(backend.createWebSocket, backend.url);
     sockets.push(socket);
     return socket;
   }
@@ -37,20 +39,12 @@ describe('mock sync backend faults', () => {
     return database;
   }
 
-  async function openAccepted(client?: TestClientDatabase): Promise<ContractSocket> {
+  async function openAccepted(client?: TestClientDatabase): Promise<RawProtocolClient> {
     const socket = await openSocket();
     socket.send(hello((client ?? (await openClientDatabase())).siteId));
     await socket.expect('accept');
     await socket.waitFor('caught-up');
     return socket;
-  }
-
-  async function waitUntil(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`waited 10 s for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
   }
 
   it('delays frames by the latency in each direction', async () => {
@@ -88,7 +82,7 @@ describe('mock sync backend faults', () => {
     const connected = await openAccepted();
     backend.faults.serverDown();
     expect((await connected.closed).code).toBe(ABNORMAL_CLOSE_CODE);
-    await expect(ContractSocket.open(backend.createWebSocket, backend.url)).rejects.toThrow(/closed .* before it opened/);
+    await expect(RawProtocolClient.open(backend.createWebSocket, backend.url)).rejects.toThrow(/closed .* before it opened/);
     backend.faults.serverUp();
     await openAccepted();
   });
@@ -104,7 +98,7 @@ describe('mock sync backend faults', () => {
     client.writeItems([{ id: 'lost', title: 'Lost', qty: 1 }]);
     socket.send({ type: 'changes', changes: client.localChanges(), throughVersion: client.dbVersion() });
     // The changes frame and at least two heartbeats were swallowed, and the client heard none of it.
-    await waitUntil('frames to be lost', () => backend.faults.framesLost >= 3);
+    await waitUntil('frames to be lost', () => backend.faults.framesLost >= 3, WAIT_MS);
     expect(socket.received.length).toBe(receivedBefore);
     expect(socket.isOpen).toBe(true);
     expect((await backend.meta(DATABASE))?.dbVersion).toBe(versionBefore);
@@ -122,7 +116,7 @@ describe('mock sync backend faults', () => {
     client.writeItems([{ id: 'stalled', title: 'Stalled', qty: 1 }]);
     socket.send({ type: 'changes', changes: client.localChanges(), throughVersion: client.dbVersion() });
 
-    await waitUntil('the commit', async () => ((await backend.meta(DATABASE))?.dbVersion ?? 0) > versionBefore);
+    await waitUntil('the commit', async () => ((await backend.meta(DATABASE))?.dbVersion ?? 0) > versionBefore, WAIT_MS);
     const committed = (await backend.meta(DATABASE))?.dbVersion ?? 0;
     // Frames leave in order: an ack that was not held would arrive before this heartbeat.
     await socket.waitFor('ping', (ping) => ping.serverVersion >= committed);
@@ -213,7 +207,7 @@ describe('mock sync backend faults', () => {
     backend = await createMockSyncBackend({ schema: TEST_SCHEMA, patchGlobalWebSocket: true });
     expect(globalThis.WebSocket).not.toBe(original);
     // The sync client's default factory: whatever WebSocket the page has.
-    const socket = await ContractSocket.open(createGlobalWebSocket, backend.url);
+    const socket = await RawProtocolClient.open(createGlobalWebSocket, backend.url);
     sockets.push(socket);
     socket.send(hello((await openClientDatabase()).siteId));
     await socket.expect('accept');
@@ -223,15 +217,5 @@ describe('mock sync backend faults', () => {
 });
 
 function hello(clientSiteId: SiteId, overrides: Partial<Omit<HelloMessage, 'type'>> = {}): HelloMessage {
-  return {
-    type: 'hello',
-    protocolVersion: PROTOCOL_VERSION,
-    database: DATABASE as DatabaseName,
-    clientSiteId,
-    schemaName: TEST_SCHEMA.name,
-    schemaVersion: TEST_SCHEMA.version,
-    lastServerSiteId: null,
-    serverCursor: 0,
-    ...overrides,
-  };
+  return helloMessage(DATABASE, clientSiteId, TEST_SCHEMA, overrides);
 }

@@ -1,7 +1,7 @@
 import { getResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../engine/protocol/messages.ts';
-import { TEST_SCHEMA } from '../engine/server/test-helpers/test-client-database.ts';
+import { TEST_SCHEMA } from '../engine/test-support/test-client-database.ts';
 import { createMockSyncBackend, type MockSyncBackend } from './mock-sync-backend.ts';
 import { mockSyncHttpHandlers } from './sync-http-handlers.ts';
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncSnapshot } from '../engine/client/sync-client-api.ts';
 import type { SyncTimingOptions } from '../engine/client/sync-events.ts';
 import { isGreen, type SyncStatusName } from '../engine/client/sync-status.ts';
-import { TEST_SCHEMA } from '../engine/server/test-helpers/test-client-database.ts';
+import { TEST_SCHEMA } from '../engine/test-support/test-client-database.ts';
 import { createInMemorySyncClient, type InMemorySyncClient } from './in-memory-sync-client.ts';
 import { createMockSyncBackend, type MockSyncBackend } from './mock-sync-backend.ts';
 import { runScript, type SyncScriptStep } from './sync-script.ts';

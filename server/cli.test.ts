@@ -5,9 +5,10 @@ import { siteIdFromBytes } from '../engine/protocol/ids.ts';
 import type { Change } from '../engine/protocol/messages.ts';
 import { loadSchemaFile } from '../engine/server/node-sync-server.ts';
 import type { ServerSchema } from '../engine/server/server-schema.ts';
-import { helloMessage, RawProtocolClient } from '../engine/server/test-helpers/raw-protocol-client.ts';
-import { TestClientDatabase } from '../engine/server/test-helpers/test-client-database.ts';
-import { makeDataDir, removeDataDir } from '../engine/server/test-helpers/test-server-node.ts';
+import { helloMessage, RawProtocolClient } from '../engine/test-support/raw-protocol-client.ts';
+import { connectRawClient } from '../engine/test-support/node-websocket.ts';
+import { TestClientDatabase } from '../engine/test-support/test-client-database.ts';
+import { makeDataDir, removeDataDir } from '../engine/test-support/temp-folder.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCHEMA_PATH = fileURLToPath(new URL('./schema.sql', import.meta.url));
@@ -61,7 +62,7 @@ describe('greenlight-server CLI', () => {
   }
 
   async function accepted(server: CliServer, client: TestClientDatabase): Promise<RawProtocolClient> {
-    const socket = await RawProtocolClient.connect(server.wsUrl);
+    const socket = await connectRawClient(server.wsUrl);
     sockets.push(socket);
     socket.send(helloMessage(DB, client.siteId, schema));
     await socket.expect('accept');
@@ -110,7 +111,7 @@ describe('greenlight-server CLI', () => {
     const second = await cli();
     const reader = await TestClientDatabase.open(schema);
     clients.push(reader);
-    const readerSocket = await RawProtocolClient.connect(second.wsUrl);
+    const readerSocket = await connectRawClient(second.wsUrl);
     sockets.push(readerSocket);
     readerSocket.send(helloMessage(DB, reader.siteId, schema));
     const accept = await readerSocket.expect('accept');
@@ -127,7 +128,7 @@ describe('greenlight-server CLI', () => {
     expect(received.every((change) => siteIdFromBytes(change.siteId) === writer.siteId)).toBe(true);
 
     // The writer's acknowledged version survived too: it will not resend.
-    const again = await RawProtocolClient.connect(second.wsUrl);
+    const again = await connectRawClient(second.wsUrl);
     sockets.push(again);
     again.send(helloMessage(DB, writer.siteId, schema, { lastServerSiteId: accept.serverSiteId, serverCursor: accept.serverVersion }));
     expect(await again.expect('accept')).toMatchObject({ committedClientVersion: sentThrough });

@@ -5,8 +5,8 @@ import type { ClientMessage, ServerMessage } from '../protocol/messages.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/messages.ts';
 import { openMemoryDatabase } from '../sqlite/open-memory-database.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
+import { SwitchableNetwork } from '../test-support/switchable-network.ts';
 import { fromSqliteConnection } from './adapters/from-sqlite-connection.ts';
-import type { OnlineSignal } from './online-signal.ts';
 import { attachSyncClient, TICK_INTERVAL_MS, type SyncClient, type SyncClientOptions } from './sync-client.ts';
 import { g1WindowMs } from './sync-state-freshness.ts';
 import { isGreen } from './sync-status.ts';
@@ -106,30 +106,6 @@ function clientOptions(overrides: Partial<SyncClientOptions> = {}): SyncClientOp
     random: () => 0,
     ...overrides,
   };
-}
-
-/** An online signal the test switches, counting its subscribers. */
-class SwitchableSignal implements OnlineSignal {
-  online = true;
-  readonly #listeners = new Set<() => void>();
-
-  isOnline(): boolean {
-    return this.online;
-  }
-
-  subscribe(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  get subscribers(): number {
-    return this.#listeners.size;
-  }
-
-  set(online: boolean): void {
-    this.online = online;
-    for (const listener of [...this.#listeners]) listener();
-  }
 }
 
 beforeEach(async () => {
@@ -438,7 +414,7 @@ describe('the online signal', () => {
   const SLOW_BACKOFF = { ...TIMING, backoffInitialMs: 60_000, backoffMaxMs: 60_000 };
 
   it('offline closes the socket and stops retrying; online reconnects at once, not after the backoff', async () => {
-    const signal = new SwitchableSignal();
+    const signal = new SwitchableNetwork();
     const online = await attachSyncClient(clientOptions({ onlineSignal: signal, timing: SLOW_BACKOFF }));
     try {
       online.start();
@@ -463,7 +439,7 @@ describe('the online signal', () => {
   });
 
   it('comes back from a long backoff at once when the network returns', async () => {
-    const signal = new SwitchableSignal();
+    const signal = new SwitchableNetwork();
     const online = await attachSyncClient(clientOptions({ onlineSignal: signal, timing: SLOW_BACKOFF }));
     try {
       online.start();

@@ -2,11 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeMessage } from '../protocol/codec.ts';
 import type { ServerMessage } from '../protocol/messages.ts';
 import type { RunningSyncServer } from '../server/node-sync-server.ts';
-import { helloMessage, RawProtocolClient } from '../server/test-helpers/raw-protocol-client.ts';
-import { TEST_SCHEMA, TestClientDatabase } from '../server/test-helpers/test-client-database.ts';
-import { execSql, makeDataDir, removeDataDir, startTestServer } from '../server/test-helpers/test-server-node.ts';
+import { connectRawClient } from '../test-support/node-websocket.ts';
+import { helloMessage, RawProtocolClient } from '../test-support/raw-protocol-client.ts';
+import { makeDataDir, removeDataDir } from '../test-support/temp-folder.ts';
+import { TEST_SCHEMA, TestClientDatabase } from '../test-support/test-client-database.ts';
+import { execSql, startTestServer } from '../test-support/test-server-node.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
-import { waitUntil } from './truthful-harness.ts';
 
 /**
  * The proxy is itself test equipment: if a mode silently did nothing, every
@@ -38,7 +40,7 @@ afterEach(async () => {
 });
 
 async function connect(): Promise<RawProtocolClient> {
-  const socket = await RawProtocolClient.connect(proxy.wsUrl);
+  const socket = await connectRawClient(proxy.wsUrl);
   sockets.push(socket);
   return socket;
 }
@@ -157,7 +159,7 @@ describe('fault proxy', () => {
     const open = await connect();
     await handshake(open, await openDatabase());
     proxy.setMode('refuse');
-    await expect(RawProtocolClient.connect(proxy.wsUrl)).rejects.toThrow(/503/);
+    await expect(connectRawClient(proxy.wsUrl)).rejects.toThrow(/503/);
     expect(proxy.stats().refused).toBe(1);
     open.send({ type: 'ping', sentAt: 3, serverVersion: 0 });
     expect((await open.waitFor('pong')).sentAt).toBe(3);
@@ -209,7 +211,7 @@ describe('fault proxy', () => {
   it('does not open the client socket when the server is down', async () => {
     await server?.close();
     server = null;
-    await expect(RawProtocolClient.connect(proxy.wsUrl)).rejects.toThrow(/503/);
+    await expect(connectRawClient(proxy.wsUrl)).rejects.toThrow(/503/);
     expect(proxy.stats()).toMatchObject({ connections: 0, refused: 1 });
   });
 });

@@ -2,12 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncClient } from '../client/sync-client.ts';
 import type { RunningSyncServer } from '../server/node-sync-server.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
+import { makeDataDir, removeDataDir } from '../test-support/temp-folder.ts';
 import {
   attachTestClient,
   execOnServer,
-  makeDataDir,
   openClientConnection,
-  removeDataDir,
   serverContents,
   startTestServer,
   tableContents,
@@ -22,7 +21,7 @@ let client: SyncClient | null = null;
 let connection: SqliteConnection | null = null;
 
 beforeEach(async () => {
-  dataDir = await makeDataDir();
+  dataDir = makeDataDir();
   server = await startTestServer(dataDir);
 });
 
@@ -30,7 +29,7 @@ afterEach(async () => {
   await client?.stop();
   connection?.close();
   await server.close();
-  await removeDataDir(dataDir);
+  removeDataDir(dataDir);
 });
 
 describe('a fresh client', () => {

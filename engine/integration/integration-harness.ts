@@ -1,17 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { WebSocket } from 'ws';
 import { fromSqliteConnection } from '../client/adapters/from-sqlite-connection.ts';
 import type { SyncClientOptions } from '../client/sync-client.ts';
 import { attachSyncClient, type SyncClient } from '../client/sync-client.ts';
 import type { SyncSnapshot } from '../client/sync-client-api.ts';
 import type { SyncTimingOptions } from '../client/sync-events.ts';
-import type { WebSocketLike } from '../client/websocket-like.ts';
 import type { SqlValue } from '../protocol/messages.ts';
 import { startSyncServer, type RunningSyncServer } from '../server/node-sync-server.ts';
 import { openMemoryDatabase } from '../sqlite/open-memory-database.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
+import { createNodeWebSocket } from '../test-support/node-websocket.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
 
 /** The schema the integration tests sync: small, with a nullable column and a non-integer key. */
 export const TEST_SCHEMA = {
@@ -32,16 +29,6 @@ export const FAST_TIMING: Partial<SyncTimingOptions> = {
   backoffInitialMs: 50,
   backoffMaxMs: 500,
 };
-
-export const createNodeWebSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
-
-export async function makeDataDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'greenlight-it-'));
-}
-
-export async function removeDataDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-}
 
 export function startTestServer(dataDir: string, port = 0): Promise<RunningSyncServer> {
   return startSyncServer({ dataDir, schema: TEST_SCHEMA, port, allowExec: true, heartbeatIntervalMs: 200 });
@@ -70,17 +57,9 @@ export async function attachTestClient(
   });
 }
 
-/** Polls the client's snapshot (and anything else) until `check` holds; no fixed sleeps. */
-export async function waitFor(
-  description: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Polls the client's snapshot (and anything else) until `check` holds; checks here often ask the server over HTTP, hence the slower poll. */
+export function waitFor(description: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  return waitUntil(description, check, timeoutMs, 20);
 }
 
 export function waitForStatus(client: SyncClient, status: SyncSnapshot['status']['status'], timeoutMs?: number): Promise<void> {

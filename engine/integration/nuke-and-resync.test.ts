@@ -8,12 +8,11 @@ import { isGreen, type SyncStatus } from '../client/sync-status.ts';
 import type { RunningSyncServer } from '../server/node-sync-server.ts';
 import { openMemoryDatabase } from '../sqlite/open-memory-database.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
+import { makeDataDir, removeDataDir } from '../test-support/temp-folder.ts';
 import {
   attachTestClient,
   execOnServer,
-  makeDataDir,
   openClientConnection,
-  removeDataDir,
   serverContents,
   startTestServer,
   tableContents,
@@ -37,7 +36,7 @@ const clients: SyncClient[] = [];
 const connections = new Set<SqliteConnection>();
 
 beforeEach(async () => {
-  dataDir = await makeDataDir();
+  dataDir = makeDataDir();
   server = await startTestServer(dataDir);
 });
 
@@ -46,7 +45,7 @@ afterEach(async () => {
   for (const connection of connections) connection.close();
   connections.clear();
   await server.close();
-  await removeDataDir(dataDir);
+  removeDataDir(dataDir);
 });
 
 /** What a host does: it owns the database, and re-creates it (here in memory) when asked. */

@@ -4,11 +4,10 @@ import type { SyncClient } from '../client/sync-client.ts';
 import type { RunningSyncServer } from '../server/node-sync-server.ts';
 import { openFileDatabase } from '../sqlite/open-file-database.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
+import { makeDataDir, removeDataDir } from '../test-support/temp-folder.ts';
 import {
   attachTestClient,
-  makeDataDir,
   openClientConnection,
-  removeDataDir,
   serverContents,
   startTestServer,
   waitFor,
@@ -22,8 +21,8 @@ const clients: SyncClient[] = [];
 const connections: SqliteConnection[] = [];
 
 beforeEach(async () => {
-  serverDir = await makeDataDir();
-  clientDir = await makeDataDir();
+  serverDir = makeDataDir();
+  clientDir = makeDataDir();
   server = await startTestServer(serverDir);
 });
 
@@ -31,8 +30,8 @@ afterEach(async () => {
   for (const client of clients.splice(0)) await client.stop();
   for (const connection of connections.splice(0)) connection.close();
   await server?.close();
-  await removeDataDir(serverDir);
-  await removeDataDir(clientDir);
+  removeDataDir(serverDir);
+  removeDataDir(clientDir);
 });
 
 function groundTruth(connection: SqliteConnection): { changes: number; rows: number } {

@@ -1,16 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OnlineSignal } from '../client/online-signal.ts';
 import type { SyncClient } from '../client/sync-client.ts';
 import { isGreen } from '../client/sync-status.ts';
 import type { RunningSyncServer } from '../server/node-sync-server.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
+import { SwitchableNetwork } from '../test-support/switchable-network.ts';
+import { makeDataDir, removeDataDir } from '../test-support/temp-folder.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
 import {
   attachTestClient,
   FAST_TIMING,
-  makeDataDir,
   openClientConnection,
-  removeDataDir,
   startTestServer,
   waitFor,
   waitForStatus,
@@ -22,25 +21,6 @@ import {
  * and a server that stops answering on an open socket.
  */
 
-class SwitchableSignal implements OnlineSignal {
-  #online = true;
-  readonly #listeners = new Set<() => void>();
-
-  isOnline(): boolean {
-    return this.#online;
-  }
-
-  subscribe(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  set(online: boolean): void {
-    this.#online = online;
-    for (const listener of [...this.#listeners]) listener();
-  }
-}
-
 let dataDir: string;
 let server: RunningSyncServer | null;
 let proxy: FaultProxy | null = null;
@@ -48,7 +28,7 @@ let client: SyncClient | null = null;
 let connection: SqliteConnection | null = null;
 
 beforeEach(async () => {
-  dataDir = await makeDataDir();
+  dataDir = makeDataDir();
   server = await startTestServer(dataDir);
 });
 
@@ -60,7 +40,7 @@ afterEach(async () => {
   await proxy?.close();
   proxy = null;
   await server?.close();
-  await removeDataDir(dataDir);
+  removeDataDir(dataDir);
 });
 
 function running(): RunningSyncServer {
@@ -70,7 +50,7 @@ function running(): RunningSyncServer {
 
 describe('the online signal', () => {
   it('offline closes the connection and stops retrying; the server down says server-unreachable; online reconnects without waiting out the backoff', async () => {
-    const signal = new SwitchableSignal();
+    const signal = new SwitchableNetwork();
     proxy = await startFaultProxy({ target: running().wsUrl });
     connection = await openClientConnection();
     // A backoff of a minute: reconnecting within the test means the network event did it.

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TICK_INTERVAL_MS } from '../client/sync-client.ts';
 import { isGreen } from '../client/sync-status.ts';
-import { TRUTHFUL_TIMING, TruthfulRig, waitUntil } from './truthful-harness.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
+import { TRUTHFUL_TIMING, TruthfulRig } from './truthful-harness.ts';
 
 /**
  * G2's ack clause and G3: a server that takes changes but never acknowledges

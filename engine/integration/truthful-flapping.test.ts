@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TruthfulRig, waitUntil } from './truthful-harness.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
+import { TruthfulRig } from './truthful-harness.ts';
 
 /**
  * A server that accepts every handshake and then drops the connection (proxy

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncTimingOptions } from '../client/sync-events.ts';
 import { isGreen } from '../client/sync-status.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
 import type { FaultProxy } from './fault-proxy.ts';
-import { TIMER_SLACK_MS, TRUTHFUL_TIMING, TruthfulRig, waitUntil, type WatchedClient } from './truthful-harness.ts';
+import { TIMER_SLACK_MS, TRUTHFUL_TIMING, TruthfulRig, type WatchedClient } from './truthful-harness.ts';
 
 /**
  * A link that stays open but carries nothing (a half-open TCP connection, a

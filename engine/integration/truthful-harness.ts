@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
 import { fromSqliteConnection } from '../client/adapters/from-sqlite-connection.ts';
 import type { ClientDatabase } from '../client/client-database.ts';
 import { attachSyncClient, type SyncClient, type SyncClientOptions } from '../client/sync-client.ts';
@@ -15,11 +13,14 @@ import {
   type StatusObservation,
 } from '../client/sync-invariant-monitor.ts';
 import { isGreen, type SyncStatus, type SyncStatusName } from '../client/sync-status.ts';
-import type { CreateWebSocket, WebSocketLike } from '../client/websocket-like.ts';
+import type { CreateWebSocket } from '../client/websocket-like.ts';
 import type { SqlValue } from '../protocol/messages.ts';
 import { startSyncServer, type RunningSyncServer } from '../server/node-sync-server.ts';
 import { openFileDatabase } from '../sqlite/open-file-database.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
+import { createNodeWebSocket } from '../test-support/node-websocket.ts';
+import { makeDataDir, removeDataDir } from '../test-support/temp-folder.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
 import { startFaultProxy, type FaultMode, type FaultProxy } from './fault-proxy.ts';
 
 /**
@@ -77,17 +78,6 @@ const SERVER_HEARTBEAT_MS = 200;
 const POLL_MS = 50;
 const REQUEST_TIMEOUT_MS = 5_000;
 
-export const createNodeWebSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
-
-/** Polls until `check` holds; the only way these tests wait. */
-export async function waitUntil(description: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** One server identity: its versions, and the monitor judging observations made while it was current. */
 interface Epoch {
   siteId: string | null;
@@ -102,27 +92,6 @@ interface Epoch {
  */
 export async function observeFor(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A network switch for tests: the client hears about every flip at once, as from browser events. */
-export interface SwitchableNetwork extends OnlineSignal {
-  set(online: boolean): void;
-}
-
-export function switchableNetwork(online = true): SwitchableNetwork {
-  let current = online;
-  const listeners = new Set<() => void>();
-  return {
-    isOnline: () => current,
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    set: (next) => {
-      current = next;
-      for (const listener of [...listeners]) listener();
-    },
-  };
 }
 
 export interface ServerMeta {
@@ -223,8 +192,8 @@ export class TruthfulRig {
   #closed = false;
 
   private constructor() {
-    this.serverDir = mkdtempSync(join(tmpdir(), 'greenlight-truthful-server-'));
-    this.clientDir = mkdtempSync(join(tmpdir(), 'greenlight-truthful-client-'));
+    this.serverDir = makeDataDir();
+    this.clientDir = makeDataDir();
     this.#newEpoch(null);
   }
 
@@ -357,8 +326,8 @@ export class TruthfulRig {
     for (const connection of this.#connections) connection.close();
     this.#connections.clear();
     await this.stopServer();
-    rmSync(this.serverDir, { recursive: true, force: true });
-    rmSync(this.clientDir, { recursive: true, force: true });
+    removeDataDir(this.serverDir);
+    removeDataDir(this.clientDir);
   }
 
   async #openClientDatabase(path: string): Promise<{ connection: SqliteConnection; db: ClientDatabase }> {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isGreen } from '../client/sync-status.ts';
-import { TIMER_SLACK_MS, TRUTHFUL_TIMING, TruthfulRig, waitUntil } from './truthful-harness.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
+import { TIMER_SLACK_MS, TRUTHFUL_TIMING, TruthfulRig } from './truthful-harness.ts';
 
 /**
  * Every truthful-* scenario ends with `rig.violations()` empty. That only means

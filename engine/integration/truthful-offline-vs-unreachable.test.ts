@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { observeFor, switchableNetwork, TRUTHFUL_TIMING, TruthfulRig, waitUntil } from './truthful-harness.ts';
+import { SwitchableNetwork } from '../test-support/switchable-network.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
+import { observeFor, TRUTHFUL_TIMING, TruthfulRig } from './truthful-harness.ts';
 
 /**
  * `disconnected` tells the user what to fix: `offline` (their network: nothing
@@ -24,7 +26,7 @@ function reasonOf(status: { status: string; reason?: string }): string | undefin
 
 describe('disconnected: offline versus server-unreachable', () => {
   it('says server-unreachable when the network is up and the server is down', async () => {
-    const network = switchableNetwork(true);
+    const network = new SwitchableNetwork(true);
     const watched = await rig.openClient('unreachable', { onlineSignal: network });
     await rig.stopServer();
     watched.client.start();
@@ -39,7 +41,7 @@ describe('disconnected: offline versus server-unreachable', () => {
   });
 
   it('says offline when the device starts without a network, and syncs once it has one', async () => {
-    const network = switchableNetwork(false);
+    const network = new SwitchableNetwork(false);
     const watched = await rig.openClient('starts-offline', { onlineSignal: network });
     await watched.insertItems([1]);
     watched.client.start();
@@ -57,7 +59,7 @@ describe('disconnected: offline versus server-unreachable', () => {
   });
 
   it('tells the two apart as the network and the server come and go', async () => {
-    const network = switchableNetwork(true);
+    const network = new SwitchableNetwork(true);
     const watched = await rig.openClient('both', { onlineSignal: network });
     watched.client.start();
     await watched.waitForStatus('synced');

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { observeFor, TRUTHFUL_TIMING, TruthfulRig, waitUntil } from './truthful-harness.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
+import { observeFor, TRUTHFUL_TIMING, TruthfulRig } from './truthful-harness.ts';
 
 /**
  * A client built for schema version 2 meeting a server that holds version 1 must

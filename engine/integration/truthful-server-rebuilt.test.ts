@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TRUTHFUL_DATABASE, TruthfulRig, waitUntil, type WatchedClient } from './truthful-harness.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
+import { TRUTHFUL_DATABASE, TruthfulRig, type WatchedClient } from './truthful-harness.ts';
 
 /**
  * Requirement 4 and the spec's first critical-path test: a server whose database

@@ -2,7 +2,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { WebSocketLike } from '../client/websocket-like.ts';
-import { TRUTHFUL_TIMING, TruthfulRig, waitUntil } from './truthful-harness.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
+import { TRUTHFUL_TIMING, TruthfulRig } from './truthful-harness.ts';
 
 /**
  * Giving up on a socket that has not opened yet (stop, or the silence check of a

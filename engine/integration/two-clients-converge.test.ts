@@ -2,13 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncClient } from '../client/sync-client.ts';
 import type { RunningSyncServer } from '../server/node-sync-server.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
+import { makeDataDir, removeDataDir } from '../test-support/temp-folder.ts';
 import {
   attachTestClient,
   execOnServer,
-  makeDataDir,
   openClientConnection,
   recordStatuses,
-  removeDataDir,
   serverContents,
   startTestServer,
   tableContents,
@@ -22,7 +21,7 @@ const clients: SyncClient[] = [];
 const connections: SqliteConnection[] = [];
 
 beforeEach(async () => {
-  dataDir = await makeDataDir();
+  dataDir = makeDataDir();
   server = await startTestServer(dataDir);
 });
 
@@ -30,7 +29,7 @@ afterEach(async () => {
   for (const client of clients.splice(0)) await client.stop();
   for (const connection of connections.splice(0)) connection.close();
   await server.close();
-  await removeDataDir(dataDir);
+  removeDataDir(dataDir);
 });
 
 async function startClient(): Promise<{ client: SyncClient; connection: SqliteConnection }> {

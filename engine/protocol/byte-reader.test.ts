@@ -1,17 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { GreenlightError } from '../errors.ts';
+import { thrown } from '../test-support/thrown.ts';
 import { ByteReader } from './byte-reader.ts';
-
-function thrown(action: () => unknown): GreenlightError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GreenlightError);
-    return error as GreenlightError;
-  }
-  throw new Error('expected a GreenlightError');
-}
 
 function reader(...bytes: number[]): ByteReader {
   return new ByteReader(new Uint8Array(bytes));

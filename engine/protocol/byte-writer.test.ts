@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GreenlightError } from '../errors.ts';
+import { thrown } from '../test-support/thrown.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ByteWriter, textWireSize, utf8ByteLength, varUintSize } from './byte-writer.ts';
-
-function thrown(action: () => unknown): GreenlightError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GreenlightError);
-    return error as GreenlightError;
-  }
-  throw new Error('expected a GreenlightError');
-}
 
 describe('ByteWriter', () => {
   it('writes varints as unsigned LEB128', () => {

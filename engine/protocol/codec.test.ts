@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GreenlightError, isGreenlightError } from '../errors.ts';
+import { thrown } from '../test-support/thrown.ts';
 import { ByteWriter, textWireSize, varUintSize } from './byte-writer.ts';
 import { changeWireSize, decodeClientMessage, decodeServerMessage, encodeMessage } from './codec.ts';
 import { parseDatabaseName, parseSiteId, siteIdFromBytes, type SiteId } from './ids.ts';
@@ -89,16 +90,6 @@ const serverOnly: readonly ServerMessage[] = [
 
 const clientMessages: readonly ClientMessage[] = [...clientOnly, ...bothWays];
 const serverMessages: readonly ServerMessage[] = [...serverOnly, ...bothWays];
-
-function thrown(action: () => unknown): GreenlightError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GreenlightError);
-    return error as GreenlightError;
-  }
-  throw new Error('expected a GreenlightError');
-}
 
 function frame(...parts: readonly (number | Uint8Array | ((writer: ByteWriter) => void))[]): Uint8Array {
   const writer = new ByteWriter();

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handleHttpRequest, type HttpRequest } from './http-handler.ts';
 import { MemoryDatabaseStore } from './memory-database-store.ts';
 import { SyncServerCore } from './sync-server-core.ts';
-import { TEST_SCHEMA } from './test-helpers/test-client-database.ts';
+import { TEST_SCHEMA } from '../test-support/test-client-database.ts';
 
 function request(method: string, path: string, body = '', headers: Record<string, string> = {}): HttpRequest {
   return { method, path, headers, body };

@@ -3,10 +3,12 @@ import { changeWireSize, encodeMessage } from '../protocol/codec.ts';
 import { siteIdFromBytes, type SiteId } from '../protocol/ids.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION, type Change, type ServerMessage } from '../protocol/messages.ts';
 import type { RunningSyncServer, SyncServerOptions } from './node-sync-server.ts';
-import { helloMessage, RawProtocolClient } from './test-helpers/raw-protocol-client.ts';
+import { helloMessage, RawProtocolClient } from '../test-support/raw-protocol-client.ts';
+import { connectRawClient } from '../test-support/node-websocket.ts';
 import { catchUpBatchLimits } from './version-batches.ts';
-import { TEST_SCHEMA, TestClientDatabase } from './test-helpers/test-client-database.ts';
-import { execSql, makeDataDir, removeDataDir, requestJson, startTestServer } from './test-helpers/test-server-node.ts';
+import { TEST_SCHEMA, TestClientDatabase } from '../test-support/test-client-database.ts';
+import { makeDataDir, removeDataDir } from '../test-support/temp-folder.ts';
+import { execSql, requestJson, startTestServer } from '../test-support/test-server-node.ts';
 
 const DB = 'shop';
 
@@ -38,7 +40,7 @@ describe('startSyncServer', () => {
 
   async function connect(): Promise<RawProtocolClient> {
     if (server === undefined) throw new Error('no server');
-    const socket = await RawProtocolClient.connect(server.wsUrl);
+    const socket = await connectRawClient(server.wsUrl);
     sockets.push(socket);
     return socket;
   }
@@ -370,7 +372,7 @@ describe('startSyncServer', () => {
       const bad = await sync(await openClient());
       const frame = new Uint8Array(64 * 1024 + 10);
       frame.set(encodeMessage({ type: 'ping', sentAt: 1, serverVersion: 0 }));
-      bad.socket.sendFrame(frame);
+      bad.socket.sendBytes(frame);
       expect(await bad.socket.next()).toMatchObject({ type: 'error', code: 'frame-too-large' });
       expect((await bad.socket.closed).code).toBe(CLOSE_CODES.frameTooLarge);
       await expectOtherClientStillSyncs(good.socket, healthy, 'after-oversized');
@@ -381,12 +383,12 @@ describe('startSyncServer', () => {
       const healthy = await openClient();
       const good = await sync(healthy);
       const garbage = await sync(await openClient());
-      garbage.socket.sendFrame(new Uint8Array([MESSAGE_TAG_CHANGES, 0xff, 0xff, 0xff]));
+      garbage.socket.sendBytes(new Uint8Array([MESSAGE_TAG_CHANGES, 0xff, 0xff, 0xff]));
       expect(await garbage.socket.next()).toMatchObject({ type: 'error', code: 'malformed-frame' });
       expect((await garbage.socket.closed).code).toBe(CLOSE_CODES.protocolError);
 
       const text = await sync(await openClient());
-      text.socket.sendFrame('{"type":"hello"}');
+      text.socket.sendText('{"type":"hello"}');
       expect(await text.socket.next()).toMatchObject({ type: 'error', code: 'malformed-frame' });
       expect((await text.socket.closed).code).toBe(CLOSE_CODES.protocolError);
 
@@ -397,7 +399,7 @@ describe('startSyncServer', () => {
     it('answers an unknown message tag with unknown-message', async () => {
       await start();
       const socket = await connect();
-      socket.sendFrame(new Uint8Array([200, 1, 2, 3]));
+      socket.sendBytes(new Uint8Array([200, 1, 2, 3]));
       expect(await socket.next()).toMatchObject({ type: 'error', code: 'unknown-message' });
       expect((await socket.closed).code).toBe(CLOSE_CODES.protocolError);
     });

@@ -5,8 +5,8 @@ import { MemoryDatabaseStore } from './memory-database-store.ts';
 import { SyncServerCore } from './sync-server-core.ts';
 import { InProcessConnection } from './test-helpers/in-process-connection.ts';
 import { ManualTimers } from './test-helpers/manual-timers.ts';
-import { helloMessage } from './test-helpers/raw-protocol-client.ts';
-import { TEST_SCHEMA, TestClientDatabase } from './test-helpers/test-client-database.ts';
+import { helloMessage } from '../test-support/raw-protocol-client.ts';
+import { TEST_SCHEMA, TestClientDatabase } from '../test-support/test-client-database.ts';
 
 const HEARTBEAT_MS = 1000;
 const IDLE_MS = 3500;

@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
-import type { WebSocketLike } from '../client/websocket-like.ts';
 import { startSyncServer } from '../server/node-sync-server.ts';
+import { createNodeWebSocket } from '../test-support/node-websocket.ts';
 import { httpAdmin } from './http-admin.ts';
 import { runTransportContract } from './transport-contract.ts';
 
@@ -13,8 +12,7 @@ runTransportContract('Node server with ws on loopback', async ({ schema, heartbe
   const server = await startSyncServer({ dataDir, schema, heartbeatIntervalMs, allowExec: true });
   return {
     url: server.wsUrl,
-    // ws's WebSocket has the browser API; only its declared event types differ.
-    createWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    createWebSocket: createNodeWebSocket,
     ...httpAdmin(server.httpUrl),
     close: async () => {
       await server.close();

@@ -2,18 +2,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fromSqliteConnection } from '../client/adapters/from-sqlite-connection.ts';
 import { createSyncClient, type SyncClient } from '../client/sync-client.ts';
 import type { SyncStatusName } from '../client/sync-status.ts';
-import { siteIdFromBytes, type DatabaseName, type SiteId } from '../protocol/ids.ts';
+import { siteIdFromBytes, type SiteId } from '../protocol/ids.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION, type Change, type HelloMessage } from '../protocol/messages.ts';
-import { TEST_SCHEMA, TestClientDatabase } from '../server/test-helpers/test-client-database.ts';
 import { openMemoryDatabase } from '../sqlite/open-memory-database.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
-import { ContractSocket } from './contract-socket.ts';
+import { helloMessage, RawProtocolClient } from '../test-support/raw-protocol-client.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
+import { TEST_SCHEMA, TestClientDatabase } from '../test-support/test-client-database.ts';
 import type { MakeTransportEnvironment, TransportEnvironment } from './transport-environment.ts';
 
 const DATABASE = 'contract';
 // Short, so heartbeats show up within a test; the server default is a second.
 const HEARTBEAT_INTERVAL_MS = 100;
 const WAIT_MS = 15_000;
+// Each poll of the server is an HTTP request.
+const POLL_MS = 20;
 
 /**
  * The behaviour every Greenlight transport must show, written once and run
@@ -24,7 +27,7 @@ const WAIT_MS = 15_000;
 export function runTransportContract(name: string, makeEnvironment: MakeTransportEnvironment): void {
   describe(`transport contract: ${name}`, () => {
     let env: TransportEnvironment;
-    const sockets: ContractSocket[] = [];
+    const sockets: RawProtocolClient[] = [];
     const clientDatabases: TestClientDatabase[] = [];
     const syncClients: SyncClient[] = [];
     const connections: SqliteConnection[] = [];
@@ -41,8 +44,8 @@ export function runTransportContract(name: string, makeEnvironment: MakeTranspor
       for (const connection of connections.splice(0)) connection.close();
     });
 
-    async function openSocket(): Promise<ContractSocket> {
-      const socket = await ContractSocket.open(env.createWebSocket, env.url);
+    async function openSocket(): Promise<RawProtocolClient> {
+      const socket = await RawProtocolClient.open(env.createWebSocket, env.url);
       sockets.push(socket);
       return socket;
     }
@@ -54,7 +57,7 @@ export function runTransportContract(name: string, makeEnvironment: MakeTranspor
     }
 
     /** A socket whose hello was accepted and whose backlog is through. */
-    async function openAccepted(site: SiteId): Promise<ContractSocket> {
+    async function openAccepted(site: SiteId): Promise<RawProtocolClient> {
       const socket = await openSocket();
       socket.send(hello(site));
       await socket.expect('accept');
@@ -229,27 +232,27 @@ export function runTransportContract(name: string, makeEnvironment: MakeTranspor
 
       connection.exec("INSERT INTO items (id, title, qty) VALUES ('from-client', 'Client', 2)");
       client.notifyLocalCommit();
-      await waitUntil('the server holds the client row', async () => {
-        const { rows } = await env.exec(DATABASE, "SELECT title FROM items WHERE id = 'from-client'");
-        return rows.length === 1;
-      });
-      await waitUntil('the client has its ack', () => client.getSnapshot().status.status === 'synced' && client.getSnapshot().status.pending.changes === 0);
+      await waitUntil(
+        'the server holds the client row',
+        async () => {
+          const { rows } = await env.exec(DATABASE, "SELECT title FROM items WHERE id = 'from-client'");
+          return rows.length === 1;
+        },
+        WAIT_MS,
+        POLL_MS,
+      );
+      await waitUntil(
+        'the client has its ack',
+        () => client.getSnapshot().status.status === 'synced' && client.getSnapshot().status.pending.changes === 0,
+        WAIT_MS,
+        POLL_MS,
+      );
     });
   });
 }
 
 function hello(clientSiteId: SiteId, overrides: Partial<Omit<HelloMessage, 'type'>> = {}): HelloMessage {
-  return {
-    type: 'hello',
-    protocolVersion: PROTOCOL_VERSION,
-    database: DATABASE as DatabaseName,
-    clientSiteId,
-    schemaName: TEST_SCHEMA.name,
-    schemaVersion: TEST_SCHEMA.version,
-    lastServerSiteId: null,
-    serverCursor: 0,
-    ...overrides,
-  };
+  return helloMessage(DATABASE, clientSiteId, TEST_SCHEMA, overrides);
 }
 
 /** A change's identity on the wire, site id included. */
@@ -258,13 +261,5 @@ function changeKey(change: Change): string {
 }
 
 async function waitForStatus(client: SyncClient, status: SyncStatusName): Promise<void> {
-  await waitUntil(`status ${status}`, () => client.getSnapshot().status.status === status, () => JSON.stringify(client.getSnapshot().status));
-}
-
-async function waitUntil(what: string, check: () => boolean | Promise<boolean>, describeState: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`waited ${WAIT_MS} ms for ${what} ${describeState()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitUntil(() => `status ${status} ${JSON.stringify(client.getSnapshot().status)}`, () => client.getSnapshot().status.status === status, WAIT_MS, POLL_MS);
 }

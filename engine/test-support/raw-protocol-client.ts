@@ -1,7 +1,8 @@
 import type { CreateWebSocket, WebSocketLike } from '../client/websocket-like.ts';
 import { SOCKET_STATE, frameBytes } from '../client/websocket-like.ts';
 import { decodeServerMessage, encodeMessage } from '../protocol/codec.ts';
-import type { ClientMessage, ServerMessage } from '../protocol/messages.ts';
+import type { DatabaseName, SiteId } from '../protocol/ids.ts';
+import { PROTOCOL_VERSION, type ClientMessage, type HelloMessage, type ServerMessage } from '../protocol/messages.ts';
 
 export interface SocketClose {
   readonly code: number;
@@ -15,10 +16,11 @@ const DEFAULT_WAIT_MS = 10_000;
 /**
  * A bare protocol client on any WebSocketLike (ws in Node, mock-socket in the
  * browser): it sends exactly the frames a test gives it and queues every
- * decoded server message, so the contract checks the transport and the server,
- * not the sync client.
+ * decoded server message, so a test checks the transport and the server
+ * message by message, not the sync client. Imports nothing from Node: the
+ * transport contract runs it in Chromium too.
  */
-export class ContractSocket {
+export class RawProtocolClient {
   readonly #socket: WebSocketLike;
   readonly #inbox: ServerMessage[] = [];
   readonly #waiters = new Set<() => void>();
@@ -27,6 +29,8 @@ export class ContractSocket {
   readonly received: ServerMessage[] = [];
   readonly closed: Promise<SocketClose>;
   #closeEvent: SocketClose | null = null;
+  /** What the first error event said, if anything: ws names the cause of a refused upgrade (for example the 503). */
+  #errorMessage: string | null = null;
 
   private constructor(socket: WebSocketLike, waitMs: number) {
     this.#socket = socket;
@@ -47,15 +51,24 @@ export class ContractSocket {
       this.#inbox.push(message);
       this.#wake();
     };
-    socket.onerror = () => {};
+    socket.onerror = (event) => {
+      this.#errorMessage ??= errorMessage(event);
+    };
   }
 
-  /** Opens a socket; rejects, with the close it got, when the socket closes before it opens. */
-  static open(createWebSocket: CreateWebSocket, url: string, options: { readonly waitMs?: number } = {}): Promise<ContractSocket> {
-    const client = new ContractSocket(createWebSocket(url), options.waitMs ?? DEFAULT_WAIT_MS);
+  /**
+   * Opens a socket; rejects, with the close it got and any error message, when
+   * the socket closes before it opens. Each wait for a message gives up after
+   * `waitMs`.
+   */
+  static open(createWebSocket: CreateWebSocket, url: string, options: { readonly waitMs?: number } = {}): Promise<RawProtocolClient> {
+    const client = new RawProtocolClient(createWebSocket(url), options.waitMs ?? DEFAULT_WAIT_MS);
     return new Promise((resolve, reject) => {
       client.#socket.onopen = () => resolve(client);
-      void client.closed.then((close) => reject(new Error(`the socket closed (${close.code}) before it opened`)));
+      void client.closed.then((close) => {
+        const cause = client.#errorMessage === null ? '' : `: ${client.#errorMessage}`;
+        reject(new Error(`the socket closed (${close.code}) before it opened${cause}`));
+      });
     });
   }
 
@@ -90,12 +103,17 @@ export class ContractSocket {
     return message as MessageOfType<T>;
   }
 
-  /** Skips messages, pings included, until one of `type` arrives. */
+  /** Skips messages, pings included, until one of `type` (that `matches`) arrives. */
   async waitFor<T extends ServerMessage['type']>(type: T, matches: (message: MessageOfType<T>) => boolean = () => true): Promise<MessageOfType<T>> {
     for (;;) {
       const message = await this.#shift();
       if (message.type === type && matches(message as MessageOfType<T>)) return message as MessageOfType<T>;
     }
+  }
+
+  /** Messages other than pings that have arrived and not been read. */
+  pending(): ServerMessage[] {
+    return this.#inbox.filter((message) => message.type !== 'ping');
   }
 
   close(): void {
@@ -125,6 +143,31 @@ export class ContractSocket {
   #wake(): void {
     for (const wake of [...this.#waiters]) wake();
   }
+}
+
+export function helloMessage(
+  database: string,
+  clientSiteId: SiteId,
+  schema: { readonly name: string; readonly version: number },
+  overrides: Partial<Omit<HelloMessage, 'type'>> = {},
+): HelloMessage {
+  return {
+    type: 'hello',
+    protocolVersion: PROTOCOL_VERSION,
+    database: database as DatabaseName,
+    clientSiteId,
+    schemaName: schema.name,
+    schemaVersion: schema.version,
+    lastServerSiteId: null,
+    serverCursor: 0,
+    ...overrides,
+  };
+}
+
+/** A browser's error event carries nothing; ws's carries a message. */
+function errorMessage(event: unknown): string | null {
+  const message = (event as { readonly message?: unknown } | null)?.message;
+  return typeof message === 'string' && message !== '' ? message : null;
 }
 
 function describe(message: ServerMessage): string {

@@ -1,17 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startSyncServer, type RunningSyncServer, type SyncServerOptions } from '../node-sync-server.ts';
+import { startSyncServer, type RunningSyncServer, type SyncServerOptions } from '../server/node-sync-server.ts';
 import { TEST_SCHEMA } from './test-client-database.ts';
-
-/** A fresh temporary data folder; remove it with `rmSync(dir, { recursive: true, force: true })`. */
-export function makeDataDir(): string {
-  return mkdtempSync(join(tmpdir(), 'greenlight-server-'));
-}
-
-export function removeDataDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-}
 
 /** Starts a server on 127.0.0.1, an ephemeral port and `dataDir`, with the test schema. */
 export function startTestServer(dataDir: string, options: Partial<SyncServerOptions> = {}): Promise<RunningSyncServer> {

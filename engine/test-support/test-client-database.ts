@@ -1,10 +1,10 @@
-import { siteIdFromBytes, type SiteId } from '../../protocol/ids.ts';
-import type { Change, SqlValue } from '../../protocol/messages.ts';
-import { openMemoryDatabase } from '../../sqlite/open-memory-database.ts';
-import type { SqliteConnection } from '../../sqlite/sqlite-connection.ts';
-import type { ServerSchema } from '../server-schema.ts';
+import { siteIdFromBytes, type SiteId } from '../protocol/ids.ts';
+import type { Change, SqlValue } from '../protocol/messages.ts';
+import { openMemoryDatabase } from '../sqlite/open-memory-database.ts';
+import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
+import type { ServerSchema } from '../server/server-schema.ts';
 
-/** A small schema for server tests. */
+/** A small schema for the server, transport and mock tests. */
 export const TEST_SCHEMA: ServerSchema = {
   name: 'test-shop',
   version: 3,
