@@ -2,14 +2,13 @@ import * as Dialog from '@radix-ui/react-dialog';
 import { forwardRef, useEffect, useRef, useState, type ComponentPropsWithoutRef } from 'react';
 import type { PendingCount, SyncProgress } from '../engine/client/sync-status.ts';
 import type { RecoveryCause } from '../state/recovery-dialog-atom.ts';
-import { classNames } from './class-names.ts';
 import { composeEventHandlers } from './compose-event-handlers.ts';
+import { DialogSurface } from './dialog-surface.tsx';
 import { formatCount } from './human-units.ts';
 import { nukeAndResyncLabelsEn, type NukeAndResyncLabels } from './nuke-and-resync-labels.ts';
 import { SyncProgressSummary } from './sync-progress-summary.tsx';
 import { useBeforeUnloadGuard } from './use-before-unload-guard.ts';
 import { useControllableState } from './use-controllable-state.ts';
-import { useReturnFocus } from './use-return-focus.ts';
 
 export const RECOVERY_STEPS = ['explain', 'confirm', 'resyncing', 'failed'] as const;
 export type RecoveryStep = (typeof RECOVERY_STEPS)[number];
@@ -60,13 +59,9 @@ export const NukeAndResyncDialogView = forwardRef<HTMLDivElement, NukeAndResyncD
     defaultStep = 'explain',
     labels: labelOverrides,
     modal = true,
-    container,
-    className,
     onEscapeKeyDown,
     onPointerDownOutside,
     onInteractOutside,
-    onOpenAutoFocus,
-    onCloseAutoFocus,
     ...contentProps
   },
   forwardedRef,
@@ -78,7 +73,6 @@ export const NukeAndResyncDialogView = forwardRef<HTMLDivElement, NukeAndResyncD
   const [failure, setFailure] = useState('');
   const [exportState, setExportState] = useState<ExportState>({ phase: 'idle' });
   const nukeRunning = useRef(false);
-  const returnFocus = useReturnFocus();
   const resyncing = step === 'resyncing';
 
   useEffect(() => {
@@ -128,94 +122,88 @@ export const NukeAndResyncDialogView = forwardRef<HTMLDivElement, NukeAndResyncD
 
   return (
     <Dialog.Root open={open} onOpenChange={(next) => (next || !resyncing) && setOpen(next)} modal={modal}>
-      <Dialog.Portal container={container}>
-        <Dialog.Overlay className="greenlight-overlay" />
-        <Dialog.Content
-          ref={forwardedRef}
-          className={classNames('greenlight-dialog', className)}
-          data-step={step}
-          data-cause={cause.status}
-          {...contentProps}
-          onEscapeKeyDown={composeEventHandlers(onEscapeKeyDown, guardWhileResyncing)}
-          onPointerDownOutside={composeEventHandlers(onPointerDownOutside, guardWhileResyncing)}
-          onInteractOutside={composeEventHandlers(onInteractOutside, guardWhileResyncing)}
-          onOpenAutoFocus={composeEventHandlers(onOpenAutoFocus, returnFocus.onOpenAutoFocus)}
-          onCloseAutoFocus={composeEventHandlers(onCloseAutoFocus, returnFocus.onCloseAutoFocus)}
-        >
-          {step === 'explain' && (
-            <>
-              <Dialog.Title className="greenlight-dialog__title">
-                {cause.status === 'incompatible' ? labels.titleIncompatible : labels.titleStuck}
-              </Dialog.Title>
-              <Dialog.Description className="greenlight-dialog__description">{reason}</Dialog.Description>
-              <p className="greenlight-dialog__text">{labels.remedy}</p>
-              <p className="greenlight-dialog__text" data-loss={hasChanges}>
-                {hasChanges ? labels.changesToLose(changes, rows) : labels.nothingToLose}
+      <DialogSurface
+        ref={forwardedRef}
+        data-step={step}
+        data-cause={cause.status}
+        {...contentProps}
+        onEscapeKeyDown={composeEventHandlers(onEscapeKeyDown, guardWhileResyncing)}
+        onPointerDownOutside={composeEventHandlers(onPointerDownOutside, guardWhileResyncing)}
+        onInteractOutside={composeEventHandlers(onInteractOutside, guardWhileResyncing)}
+      >
+        {step === 'explain' && (
+          <>
+            <Dialog.Title className="greenlight-dialog__title">
+              {cause.status === 'incompatible' ? labels.titleIncompatible : labels.titleStuck}
+            </Dialog.Title>
+            <Dialog.Description className="greenlight-dialog__description">{reason}</Dialog.Description>
+            <p className="greenlight-dialog__text">{labels.remedy}</p>
+            <p className="greenlight-dialog__text" data-loss={hasChanges}>
+              {hasChanges ? labels.changesToLose(changes, rows) : labels.nothingToLose}
+            </p>
+            {exportState.phase !== 'idle' && (
+              <p className="greenlight-dialog__note" role="status">
+                {exportState.phase === 'exporting' && labels.exporting}
+                {exportState.phase === 'exported' && labels.exported}
+                {exportState.phase === 'failed' && labels.exportFailed(exportState.message)}
               </p>
-              {exportState.phase !== 'idle' && (
-                <p className="greenlight-dialog__note" role="status">
-                  {exportState.phase === 'exporting' && labels.exporting}
-                  {exportState.phase === 'exported' && labels.exported}
-                  {exportState.phase === 'failed' && labels.exportFailed(exportState.message)}
-                </p>
+            )}
+            <div className="greenlight-dialog__actions">
+              <Dialog.Close className="greenlight-button">{labels.notNow}</Dialog.Close>
+              {hasChanges && onExportUnsyncedChanges !== undefined && (
+                <button
+                  type="button"
+                  className="greenlight-button"
+                  disabled={exportState.phase === 'exporting'}
+                  onClick={() => void runExport()}
+                >
+                  {labels.exportChanges}
+                </button>
               )}
-              <div className="greenlight-dialog__actions">
-                <Dialog.Close className="greenlight-button">{labels.notNow}</Dialog.Close>
-                {hasChanges && onExportUnsyncedChanges !== undefined && (
-                  <button
-                    type="button"
-                    className="greenlight-button"
-                    disabled={exportState.phase === 'exporting'}
-                    onClick={() => void runExport()}
-                  >
-                    {labels.exportChanges}
-                  </button>
-                )}
-                <button type="button" className="greenlight-button greenlight-button--danger" onClick={() => setStep('confirm')}>
-                  {labels.nuke}
-                </button>
-              </div>
-            </>
-          )}
-          {step === 'confirm' && (
-            <>
-              <Dialog.Title className="greenlight-dialog__title">{labels.confirmTitle}</Dialog.Title>
-              <Dialog.Description className="greenlight-dialog__description">
-                {hasChanges ? labels.confirmChangesToLose(changes) : labels.confirmNothingToLose}
-              </Dialog.Description>
-              <div className="greenlight-dialog__actions">
-                <button type="button" className="greenlight-button" autoFocus onClick={() => setStep('explain')}>
-                  {labels.back}
-                </button>
-                <button type="button" className="greenlight-button greenlight-button--danger" onClick={() => void runNuke()}>
-                  {labels.confirm}
-                </button>
-              </div>
-            </>
-          )}
-          {step === 'resyncing' && (
-            <>
-              <Dialog.Title className="greenlight-dialog__title">{labels.resyncingTitle}</Dialog.Title>
-              <Dialog.Description className="greenlight-dialog__description">{labels.resyncingDescription}</Dialog.Description>
-              <SyncProgressSummary progress={progress} labels={labels.progress} />
-            </>
-          )}
-          {step === 'failed' && (
-            <>
-              <Dialog.Title className="greenlight-dialog__title">{labels.failedTitle}</Dialog.Title>
-              <Dialog.Description className="greenlight-dialog__description" role="alert">
-                {labels.failed(failure)}
-              </Dialog.Description>
-              <div className="greenlight-dialog__actions">
-                <Dialog.Close className="greenlight-button">{labels.close}</Dialog.Close>
-                <button type="button" className="greenlight-button greenlight-button--danger" autoFocus onClick={() => void runNuke()}>
-                  {labels.retry}
-                </button>
-              </div>
-            </>
-          )}
-        </Dialog.Content>
-      </Dialog.Portal>
+              <button type="button" className="greenlight-button greenlight-button--danger" onClick={() => setStep('confirm')}>
+                {labels.nuke}
+              </button>
+            </div>
+          </>
+        )}
+        {step === 'confirm' && (
+          <>
+            <Dialog.Title className="greenlight-dialog__title">{labels.confirmTitle}</Dialog.Title>
+            <Dialog.Description className="greenlight-dialog__description">
+              {hasChanges ? labels.confirmChangesToLose(changes) : labels.confirmNothingToLose}
+            </Dialog.Description>
+            <div className="greenlight-dialog__actions">
+              <button type="button" className="greenlight-button" autoFocus onClick={() => setStep('explain')}>
+                {labels.back}
+              </button>
+              <button type="button" className="greenlight-button greenlight-button--danger" onClick={() => void runNuke()}>
+                {labels.confirm}
+              </button>
+            </div>
+          </>
+        )}
+        {step === 'resyncing' && (
+          <>
+            <Dialog.Title className="greenlight-dialog__title">{labels.resyncingTitle}</Dialog.Title>
+            <Dialog.Description className="greenlight-dialog__description">{labels.resyncingDescription}</Dialog.Description>
+            <SyncProgressSummary progress={progress} labels={labels.progress} />
+          </>
+        )}
+        {step === 'failed' && (
+          <>
+            <Dialog.Title className="greenlight-dialog__title">{labels.failedTitle}</Dialog.Title>
+            <Dialog.Description className="greenlight-dialog__description" role="alert">
+              {labels.failed(failure)}
+            </Dialog.Description>
+            <div className="greenlight-dialog__actions">
+              <Dialog.Close className="greenlight-button">{labels.close}</Dialog.Close>
+              <button type="button" className="greenlight-button greenlight-button--danger" autoFocus onClick={() => void runNuke()}>
+                {labels.retry}
+              </button>
+            </div>
+          </>
+        )}
+      </DialogSurface>
     </Dialog.Root>
   );
 });

@@ -1,25 +1,13 @@
 import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SyncClientApi, SyncSnapshot, UnsyncedChangesExport } from '../engine/client/sync-client-api.ts';
-import type { SyncDiagnostics, SyncProgress, SyncStatus } from '../engine/client/sync-status.ts';
+import type { UnsyncedChangesExport } from '../engine/client/sync-client-api.ts';
+import type { SyncProgress, SyncStatus } from '../engine/client/sync-status.ts';
 import { GreenlightProvider } from '../state/greenlight-provider.tsx';
+import { createFakeSyncClient, QUIET_DIAGNOSTICS, quietSnapshot } from '../state/test-support/fake-sync-client.ts';
 import { NukeAndResyncDialog } from './nuke-and-resync-dialog.tsx';
 import { NukeAndResyncDialogView } from './nuke-and-resync-dialog-view.tsx';
 import { RemoteDbBadge } from './remote-db-badge.tsx';
-
-const diagnostics: SyncDiagnostics = {
-  connectAttempts: 1,
-  recentFailures: 0,
-  lastError: null,
-  lastConnectedAt: 0,
-  lastHeartbeatAt: 0,
-  lastAckAt: 0,
-  lastSyncedAt: 0,
-  serverVersion: 1,
-  appliedServerVersion: 1,
-  ackedLocalVersion: 0,
-};
 
 const pending = { changes: 48, rows: 17 };
 const incompatible: SyncStatus = { status: 'incompatible', pending, reason: 'server-rebuilt', message: '', since: 0 };
@@ -57,32 +45,20 @@ function deferred() {
 
 /** A client whose snapshot the test moves by hand, with spies on the two actions. */
 function createFakeClient(status: SyncStatus) {
-  let current: SyncSnapshot = { status, progress: null, diagnostics };
-  const listeners = new Set<() => void>();
   const nukes: ReturnType<typeof deferred>[] = [];
-  const client = {
-    getSnapshot: () => current,
-    subscribe: (listener: () => void) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    start: () => undefined,
-    stop: () => Promise.resolve(),
+  const fake = createFakeSyncClient(quietSnapshot(status), {
     exportUnsyncedChanges: vi.fn(() => Promise.resolve(exported)),
     nukeAndResync: vi.fn(() => {
       const nuke = deferred();
       nukes.push(nuke);
       return nuke.promise;
     }),
-  } satisfies SyncClientApi;
+  });
   return {
-    client,
+    client: fake.client,
     nukes,
     emit(next: SyncStatus, progress: SyncProgress | null = null) {
-      current = { status: next, progress, diagnostics };
-      act(() => {
-        for (const listener of listeners) listener();
-      });
+      act(() => fake.emit(quietSnapshot(next, progress)));
     },
   };
 }
@@ -165,7 +141,7 @@ describe('NukeAndResyncDialog', () => {
       pending,
       reason: 'acks-stalled',
       since: 0,
-      diagnostics,
+      diagnostics: QUIET_DIAGNOSTICS,
     });
     render(
       <GreenlightProvider client={fake.client}>

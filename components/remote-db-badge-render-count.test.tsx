@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SyncClientApi, SyncSnapshot } from '../engine/client/sync-client-api.ts';
 import type { SyncDiagnostics, SyncProgress, SyncStatus } from '../engine/client/sync-status.ts';
 import { GreenlightProvider } from '../state/greenlight-provider.tsx';
+import { createFakeSyncClient } from '../state/test-support/fake-sync-client.ts';
 import { RemoteDbBadge } from './remote-db-badge.tsx';
 
 const SNAPSHOTS = 5_000;
@@ -32,30 +33,6 @@ const progressAt = (done: number): SyncProgress => ({
   startedAt: 0,
   finishedAt: null,
 });
-
-/** Just enough of a client: a snapshot, listeners, and a way to publish the next one. */
-function createFakeClient(initial: SyncSnapshot) {
-  let current = initial;
-  const listeners = new Set<() => void>();
-  const client: SyncClientApi = {
-    getSnapshot: () => current,
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    start: () => undefined,
-    stop: () => Promise.resolve(),
-    exportUnsyncedChanges: () => Promise.reject(new Error('not used')),
-    nukeAndResync: () => Promise.reject(new Error('not used')),
-  };
-  return {
-    client,
-    emit(next: SyncSnapshot) {
-      current = next;
-      for (const listener of listeners) listener();
-    },
-  };
-}
 
 /**
  * Counts the badge's own renders: the view builds its announcement exactly once per
@@ -89,7 +66,7 @@ describe('RemoteDbBadge render count', () => {
       const progress = progressAt(done);
       return { status: { status: 'catching-up', pending: none, progress }, progress, diagnostics: diagnostics(done) };
     };
-    const fake = createFakeClient(catchingUp(0));
+    const fake = createFakeSyncClient(catchingUp(0));
     const renders = renderCountedBadge(fake.client);
 
     for (let done = 1; done <= SNAPSHOTS; done += 1) act(() => fake.emit(catchingUp(done)));
@@ -108,7 +85,7 @@ describe('RemoteDbBadge render count', () => {
       progress: progressAt(done),
       diagnostics: diagnostics(done),
     });
-    const fake = createFakeClient(burst(0));
+    const fake = createFakeSyncClient(burst(0));
     const renders = renderCountedBadge(fake.client);
 
     for (let done = 1; done <= SNAPSHOTS; done += 1) act(() => fake.emit(burst(done)));

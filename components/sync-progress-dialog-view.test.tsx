@@ -2,20 +2,12 @@ import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SyncProgress } from '../engine/client/sync-status.ts';
+import { PROGRESS_MIDWAY } from '../stories/sync-fixtures.ts';
 import { SyncProgressDialogView } from './sync-progress-dialog-view.tsx';
 
-const progress: SyncProgress = {
-  changesDone: 13_078,
-  changesTotal: 52_310,
-  rowsDone: 5_100,
-  rowsTotal: 20_400,
-  bytesDone: 1_200_000,
-  bytesTotal: 4_800_000,
-  changesPerSecond: 3_270,
-  etaMs: 12_000,
-  startedAt: 0,
-  finishedAt: null,
-};
+// The Midway story's download: this test and that story's play function check the same numbers.
+const progress = PROGRESS_MIDWAY;
+const finished: SyncProgress = { ...progress, changesDone: progress.changesTotal, etaMs: 0, finishedAt: progress.startedAt + 300 };
 
 function leaveRequested(): boolean {
   const event = new Event('beforeunload', { cancelable: true });
@@ -46,14 +38,12 @@ describe('SyncProgressDialogView timing', () => {
   it('does not open for a sync that finished before delayMs, though its full bar lingers past it', () => {
     const view = render(<SyncProgressDialogView progress={progress} />);
     act(() => vi.advanceTimersByTime(300));
-    const finished: SyncProgress = { ...progress, changesDone: progress.changesTotal, etaMs: 0, finishedAt: 300 };
     view.rerender(<SyncProgressDialogView progress={finished} />);
     act(() => vi.advanceTimersByTime(1_000));
     expect(screen.queryByRole('dialog')).toBeNull();
   });
 
   it('says done, not a time left, once the download has finished', () => {
-    const finished: SyncProgress = { ...progress, changesDone: progress.changesTotal, etaMs: 0, finishedAt: 300 };
     render(<SyncProgressDialogView progress={finished} open />);
     expect(screen.getByText('done')).toBeTruthy();
     expect(screen.queryByText(/left$/)).toBeNull();

@@ -1,14 +1,12 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { forwardRef, useEffect, type ComponentPropsWithoutRef } from 'react';
 import type { SyncProgress } from '../engine/client/sync-status.ts';
-import { classNames } from './class-names.ts';
-import { composeEventHandlers } from './compose-event-handlers.ts';
+import { DialogSurface } from './dialog-surface.tsx';
 import { syncProgressLabelsEn, type SyncProgressLabels } from './sync-progress-labels.ts';
 import { SyncProgressSummary } from './sync-progress-summary.tsx';
 import { useBeforeUnloadGuard } from './use-before-unload-guard.ts';
 import { useControllableState } from './use-controllable-state.ts';
 import { useDelayedFlag } from './use-delayed-flag.ts';
-import { useReturnFocus } from './use-return-focus.ts';
 
 /** Long enough that a quick sync never flashes a dialog, short enough that a real wait is explained. */
 export const DEFAULT_PROGRESS_DIALOG_DELAY_MS = 400;
@@ -34,7 +32,7 @@ export interface SyncProgressDialogViewProps extends Omit<ComponentPropsWithoutR
 }
 
 export const SyncProgressDialogView = forwardRef<HTMLDivElement, SyncProgressDialogViewProps>(function SyncProgressDialogView(
-  { progress, delayMs = DEFAULT_PROGRESS_DIALOG_DELAY_MS, open: openProp, defaultOpen = false, onOpenChange, labels: labelOverrides, modal = true, container, className, onOpenAutoFocus, onCloseAutoFocus, ...contentProps },
+  { progress, delayMs = DEFAULT_PROGRESS_DIALOG_DELAY_MS, open: openProp, defaultOpen = false, onOpenChange, labels: labelOverrides, modal = true, ...contentProps },
   forwardedRef,
 ) {
   const labels: SyncProgressLabels = { ...syncProgressLabelsEn, ...labelOverrides };
@@ -51,29 +49,18 @@ export const SyncProgressDialogView = forwardRef<HTMLDivElement, SyncProgressDia
     if (!active) setOpen(false);
   }, [active, setOpen]);
   useBeforeUnloadGuard(open && active);
-  const returnFocus = useReturnFocus();
 
   return (
     <Dialog.Root open={open} onOpenChange={setOpen} modal={modal}>
-      <Dialog.Portal container={container}>
-        <Dialog.Overlay className="greenlight-overlay" />
-        <Dialog.Content
-          ref={forwardedRef}
-          className={classNames('greenlight-dialog', className)}
-          data-active={active}
-          {...contentProps}
-          onOpenAutoFocus={composeEventHandlers(onOpenAutoFocus, returnFocus.onOpenAutoFocus)}
-          onCloseAutoFocus={composeEventHandlers(onCloseAutoFocus, returnFocus.onCloseAutoFocus)}
-        >
-          <Dialog.Title className="greenlight-dialog__title">{labels.title}</Dialog.Title>
-          <Dialog.Description className="greenlight-dialog__description">{labels.description}</Dialog.Description>
-          <SyncProgressSummary progress={progress} labels={labels} />
-          <p className="greenlight-dialog__note">{labels.keepTabOpen}</p>
-          <div className="greenlight-dialog__actions">
-            <Dialog.Close className="greenlight-button">{labels.hide}</Dialog.Close>
-          </div>
-        </Dialog.Content>
-      </Dialog.Portal>
+      <DialogSurface ref={forwardedRef} data-active={active} {...contentProps}>
+        <Dialog.Title className="greenlight-dialog__title">{labels.title}</Dialog.Title>
+        <Dialog.Description className="greenlight-dialog__description">{labels.description}</Dialog.Description>
+        <SyncProgressSummary progress={progress} labels={labels} />
+        <p className="greenlight-dialog__note">{labels.keepTabOpen}</p>
+        <div className="greenlight-dialog__actions">
+          <Dialog.Close className="greenlight-button">{labels.hide}</Dialog.Close>
+        </div>
+      </DialogSurface>
     </Dialog.Root>
   );
 });

@@ -1,54 +1,13 @@
 import { act, render, screen } from '@testing-library/react';
 import { createStore } from 'jotai';
 import { describe, expect, it } from 'vitest';
-import type { SyncClientApi, SyncSnapshot } from '../engine/client/sync-client-api.ts';
-import type { SyncDiagnostics, SyncStatus } from '../engine/client/sync-status.ts';
+import type { SyncStatus } from '../engine/client/sync-status.ts';
 import { GreenlightProvider } from './greenlight-provider.tsx';
 import { pendingCountAtom } from './pending-count-atom.ts';
 import { MissingSyncClientError, syncClientAtom } from './sync-client-atom.ts';
 import { usePendingCount, useSyncStatus } from './sync-hooks.ts';
 import { syncStatusAtom } from './sync-status-atom.ts';
-
-const diagnostics: SyncDiagnostics = {
-  connectAttempts: 1,
-  recentFailures: 0,
-  lastError: null,
-  lastConnectedAt: 0,
-  lastHeartbeatAt: 0,
-  lastAckAt: 0,
-  lastSyncedAt: 0,
-  serverVersion: 1,
-  appliedServerVersion: 1,
-  ackedLocalVersion: 0,
-};
-
-function snapshot(status: SyncStatus): SyncSnapshot {
-  return { status, progress: null, diagnostics };
-}
-
-function createFakeClient(initial: SyncSnapshot) {
-  let current = initial;
-  const listeners = new Set<() => void>();
-  const client: SyncClientApi = {
-    getSnapshot: () => current,
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    start: () => undefined,
-    stop: () => Promise.resolve(),
-    exportUnsyncedChanges: () => Promise.reject(new Error('not used')),
-    nukeAndResync: () => Promise.reject(new Error('not used')),
-  };
-  return {
-    client,
-    listenerCount: () => listeners.size,
-    emit(next: SyncSnapshot) {
-      current = next;
-      for (const listener of listeners) listener();
-    },
-  };
-}
+import { createFakeSyncClient, quietSnapshot } from './test-support/fake-sync-client.ts';
 
 function StatusProbe() {
   const status = useSyncStatus();
@@ -58,7 +17,7 @@ function StatusProbe() {
 
 describe('sync atoms', () => {
   it('subscribe to the client while mounted and unsubscribe when unmounted', () => {
-    const fake = createFakeClient(snapshot({ status: 'idle', pending: { changes: 0, rows: 0 } }));
+    const fake = createFakeSyncClient(quietSnapshot({ status: 'idle', pending: { changes: 0, rows: 0 } }));
     const view = render(
       <GreenlightProvider client={fake.client}>
         <StatusProbe />
@@ -67,7 +26,7 @@ describe('sync atoms', () => {
     expect(screen.getByText('idle:0')).toBeTruthy();
     expect(fake.listenerCount()).toBe(1);
 
-    act(() => fake.emit(snapshot({ status: 'syncing', pending: { changes: 2, rows: 1 }, lastSyncedAt: 5 })));
+    act(() => fake.emit(quietSnapshot({ status: 'syncing', pending: { changes: 2, rows: 1 }, lastSyncedAt: 5 })));
     expect(screen.getByText('syncing:2')).toBeTruthy();
 
     view.unmount();
@@ -75,8 +34,8 @@ describe('sync atoms', () => {
   });
 
   it('give each provider its own store, so two clients never mix', () => {
-    const first = createFakeClient(snapshot({ status: 'idle', pending: { changes: 0, rows: 0 } }));
-    const second = createFakeClient(snapshot({ status: 'synced', pending: { changes: 0, rows: 0 }, lastSyncedAt: 1 }));
+    const first = createFakeSyncClient(quietSnapshot({ status: 'idle', pending: { changes: 0, rows: 0 } }));
+    const second = createFakeSyncClient(quietSnapshot({ status: 'synced', pending: { changes: 0, rows: 0 }, lastSyncedAt: 1 }));
     render(
       <>
         <GreenlightProvider client={first.client}>
@@ -92,8 +51,8 @@ describe('sync atoms', () => {
   });
 
   it('switch subscriptions when the provider is handed a new client', () => {
-    const first = createFakeClient(snapshot({ status: 'idle', pending: { changes: 0, rows: 0 } }));
-    const second = createFakeClient(snapshot({ status: 'connecting', pending: { changes: 0, rows: 0 }, attempt: 1, nextRetryAt: null }));
+    const first = createFakeSyncClient(quietSnapshot({ status: 'idle', pending: { changes: 0, rows: 0 } }));
+    const second = createFakeSyncClient(quietSnapshot({ status: 'connecting', pending: { changes: 0, rows: 0 }, attempt: 1, nextRetryAt: null }));
     const view = render(
       <GreenlightProvider client={first.client}>
         <StatusProbe />
@@ -110,18 +69,18 @@ describe('sync atoms', () => {
   });
 
   it('keep the status object while the engine republishes equal data', () => {
-    const fake = createFakeClient(snapshot({ status: 'syncing', pending: { changes: 3, rows: 2 }, lastSyncedAt: 7 }));
+    const fake = createFakeSyncClient(quietSnapshot({ status: 'syncing', pending: { changes: 3, rows: 2 }, lastSyncedAt: 7 }));
     const store = createStore();
     store.set(syncClientAtom, fake.client);
     const seen: SyncStatus[] = [];
     const unsubscribe = store.sub(syncStatusAtom, () => seen.push(store.get(syncStatusAtom)));
     const before = store.get(syncStatusAtom);
 
-    fake.emit(snapshot({ status: 'syncing', pending: { changes: 3, rows: 2 }, lastSyncedAt: 7 }));
+    fake.emit(quietSnapshot({ status: 'syncing', pending: { changes: 3, rows: 2 }, lastSyncedAt: 7 }));
     expect(store.get(syncStatusAtom)).toBe(before);
     expect(seen).toEqual([]);
 
-    fake.emit(snapshot({ status: 'syncing', pending: { changes: 4, rows: 2 }, lastSyncedAt: 7 }));
+    fake.emit(quietSnapshot({ status: 'syncing', pending: { changes: 4, rows: 2 }, lastSyncedAt: 7 }));
     expect(store.get(pendingCountAtom)).toEqual({ changes: 4, rows: 2 });
     expect(seen).toHaveLength(1);
     unsubscribe();

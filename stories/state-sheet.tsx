@@ -31,11 +31,10 @@ export function StateSheetPortalCell({
 }) {
   const [container, setContainer] = useState<HTMLElement | null>(null);
   return (
-    <div className="greenlight-sheet__cell">
-      <p className="greenlight-sheet__label">{label}</p>
+    <StateSheetCell label={label}>
       <div ref={setContainer} className="greenlight-sheet__portal">
         {container !== null && children(container)}
       </div>
-    </div>
+    </StateSheetCell>
   );
 }
