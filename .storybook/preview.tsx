@@ -47,6 +47,10 @@ const preview: Preview = {
   initialGlobals: { theme: 'light' },
   parameters: {
     layout: 'fullscreen',
+    // Docs show each story's CSF code. Storybook's dynamic snippets serialise the
+    // props of what a story renders, and a live scenario's props hold a whole
+    // engine (a wasm heap, sockets, timers): serialising them hangs the tab.
+    docs: { source: { type: 'code' } },
     a11y: { test: 'error' },
     // Sheets of dialogs need more room than Storybook's 1200x900 test frame; this
     // still fits inside the 1600x1200 page Vitest opens.

@@ -5,6 +5,7 @@ import { BOOKSHOP_SCHEMA } from './bookshop-schema.ts';
 import { liveServer, liveServerAnswers, type LiveServer } from './live-server-config.ts';
 import { openScenarioClient, type ScenarioClient } from './scenario-client.ts';
 import { ScenarioKit } from './scenario-kit.tsx';
+import { scenarioParameters } from './scenario-parameters.ts';
 import { expectBadge, expectBookCount, expectNoOverlay, SCENARIO_WAIT, watchBadge } from './scenario-expectations.ts';
 
 type Live =
@@ -43,6 +44,7 @@ function LiveView({ live }: { readonly live: Live }) {
 const meta = {
   title: 'Scenarios/Live server',
   render: (_args, context) => <LiveView live={liveOf(context)} />,
+  parameters: scenarioParameters('480px'),
   loaders: [
     async (): Promise<{ live: Live }> => {
       const server = liveServer();

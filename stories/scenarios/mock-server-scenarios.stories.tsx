@@ -7,6 +7,7 @@ import { expectBadge, expectBookCount, expectNoOverlay, expectStatusesInOrder, S
 import { sellOneCopyEach } from './local-books.ts';
 import { DATABASE, seedServerBooks } from './server-books.ts';
 import { BOOKSHOP_SCHEMA } from './bookshop-schema.ts';
+import { scenarioParameters } from './scenario-parameters.ts';
 
 /**
  * Live scenarios: a real sync client on an in-browser cr-sqlite database, the
@@ -18,7 +19,7 @@ const meta = {
   title: 'Scenarios/Mock server',
   render: (_args, context) => <ScenarioKit scenario={mockScenarioOf(context).local} device="This device" />,
   beforeEach: closeMockScenario,
-  parameters: { docs: { story: { inline: false, height: '520px' } } },
+  parameters: scenarioParameters('520px'),
 } satisfies Meta;
 
 export default meta;
@@ -32,16 +33,25 @@ async function expectStuckReason(badge: HTMLElement, reason: string): Promise<vo
   await waitFor(() => expect(screen.queryByText(reason)).toBeNull(), SCENARIO_WAIT);
 }
 
-function scenarioIn(context: StoryContext) {
-  return { ...mockScenarioOf(context), root: context.canvasElement };
+/** The story's scenario and its badge, recorded from before the client starts. */
+async function watchScenario(context: StoryContext) {
+  const root = context.canvasElement;
+  return { ...mockScenarioOf(context), root, ...(await watchBadge(root)) };
+}
+
+/** Where most stories begin: the client started and the badge green with nothing pending. */
+async function startSynced(context: StoryContext) {
+  const scenario = await watchScenario(context);
+  scenario.local.client.start();
+  await expectBadge(scenario.badge, 'synced', 0);
+  return scenario;
 }
 
 /** 40 books wait on the server; a 100 ms link and a slow downlink keep each step on screen. */
 export const HealthyStart: Story = {
   loaders: [mockScenarioLoader({ seedBooks: { count: 40, perCommit: 10 }, pacedMs: 100 })],
   play: async (context) => {
-    const { backend, local, root } = scenarioIn(context);
-    const { badge, recorder } = await watchBadge(root);
+    const { backend, local, root, badge, recorder } = await watchScenario(context);
     await expectBadge(badge, 'idle');
     await expectBookCount(root, 0);
 
@@ -57,10 +67,7 @@ export const HealthyStart: Story = {
 export const PendingWhileServerDown: Story = {
   loaders: [mockScenarioLoader({ seedBooks: { count: 10 } })],
   play: async (context) => {
-    const { backend, local, root } = scenarioIn(context);
-    const { badge, recorder } = await watchBadge(root);
-    local.client.start();
-    await expectBadge(badge, 'synced', 0);
+    const { backend, local, badge, recorder } = await startSynced(context);
 
     backend.faults.serverDown();
     await expectBadge(badge, 'disconnected');
@@ -89,10 +96,7 @@ export const PendingWhileServerDown: Story = {
 export const ServerRebuilt: Story = {
   loaders: [mockScenarioLoader({ seedBooks: { count: 20 }, pacedMs: 60 })],
   play: async (context) => {
-    const { backend, local, root } = scenarioIn(context);
-    const { badge, recorder } = await watchBadge(root);
-    local.client.start();
-    await expectBadge(badge, 'synced', 0);
+    const { backend, local, root, badge, recorder } = await startSynced(context);
     await expectBookCount(root, 20);
 
     backend.faults.serverDown();
@@ -127,10 +131,7 @@ export const ServerRebuilt: Story = {
 export const SchemaChanged: Story = {
   loaders: [mockScenarioLoader({ seedBooks: { count: 5 } })],
   play: async (context) => {
-    const { backend, local, root } = scenarioIn(context);
-    const { badge } = await watchBadge(root);
-    local.client.start();
-    await expectBadge(badge, 'synced', 0);
+    const { backend, badge } = await startSynced(context);
 
     await backend.changeSchema({
       version: BOOKSHOP_SCHEMA.version + 1,
@@ -146,10 +147,7 @@ export const SchemaChanged: Story = {
 export const FlappingServer: Story = {
   loaders: [mockScenarioLoader({ seedBooks: { count: 5 } })],
   play: async (context) => {
-    const { backend, local, root } = scenarioIn(context);
-    const { badge, recorder } = await watchBadge(root);
-    local.client.start();
-    await expectBadge(badge, 'synced', 0);
+    const { backend, badge, recorder } = await startSynced(context);
 
     backend.faults.flap();
     await expectBadge(badge, 'stuck');
@@ -163,10 +161,7 @@ export const FlappingServer: Story = {
 export const StalledAcks: Story = {
   loaders: [mockScenarioLoader({ seedBooks: { count: 5 } })],
   play: async (context) => {
-    const { backend, local, root } = scenarioIn(context);
-    const { badge, recorder } = await watchBadge(root);
-    local.client.start();
-    await expectBadge(badge, 'synced', 0);
+    const { backend, root, badge, recorder } = await startSynced(context);
 
     backend.faults.stallAcks();
     // A new book writes four columns: four changes, one row.
@@ -186,10 +181,7 @@ export const StalledAcks: Story = {
 export const HalfOpen: Story = {
   loaders: [mockScenarioLoader({ seedBooks: { count: 5 } })],
   play: async (context) => {
-    const { backend, local, root } = scenarioIn(context);
-    const { badge, recorder } = await watchBadge(root);
-    local.client.start();
-    await expectBadge(badge, 'synced', 0);
+    const { backend, local, badge, recorder } = await startSynced(context);
 
     backend.faults.halfOpen();
     await waitFor(() => expect(isGreen(local.client.getSnapshot().status)).toBe(false), SCENARIO_WAIT);
@@ -211,8 +203,7 @@ export const HalfOpen: Story = {
 export const Backlog5000Rows: Story = {
   loaders: [mockScenarioLoader({ seedBooks: { count: 5_000, perCommit: 200 }, pacedMs: 150 })],
   play: async (context) => {
-    const { local, root } = scenarioIn(context);
-    const { badge, recorder } = await watchBadge(root);
+    const { local, root, badge, recorder } = await watchScenario(context);
     local.client.start();
 
     const dialog = await screen.findByRole('dialog', { name: 'Downloading changes' }, SCENARIO_WAIT);

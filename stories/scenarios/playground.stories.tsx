@@ -4,6 +4,7 @@ import { closeMockScenario, mockScenarioLoader, mockScenarioOf } from './mock-sc
 import { PlaygroundControls } from './playground-controls.tsx';
 import { ScenarioKit } from './scenario-kit.tsx';
 import { expectBadge, expectBookCount, expectNoOverlay, expectStatusesInOrder, SCENARIO_WAIT, watchBadge } from './scenario-expectations.ts';
+import { scenarioParameters } from './scenario-parameters.ts';
 
 /**
  * A live client against the mock server with every fault on a switch. The client
@@ -21,7 +22,7 @@ const meta = {
   },
   loaders: [mockScenarioLoader({ seedBooks: { count: 5 }, start: true })],
   beforeEach: closeMockScenario,
-  parameters: { docs: { story: { inline: false, height: '640px' } } },
+  parameters: scenarioParameters('640px'),
 } satisfies Meta;
 
 export default meta;

@@ -3,6 +3,7 @@ import { userEvent, within } from 'storybook/test';
 import { closeMockScenario, mockScenarioLoader, mockScenarioOf } from './mock-scenario.ts';
 import { ScenarioKit } from './scenario-kit.tsx';
 import { expectBadge, expectBookCount, expectNoOverlay, findBadge, SCENARIO_WAIT } from './scenario-expectations.ts';
+import { scenarioParameters } from './scenario-parameters.ts';
 
 /** Two devices on one mock server, side by side: what one writes, the other shows. */
 const meta = {
@@ -16,7 +17,7 @@ const meta = {
   ),
   loaders: [mockScenarioLoader({ devices: ['Laptop', 'Phone'], seedBooks: { count: 3 } })],
   beforeEach: closeMockScenario,
-  parameters: { docs: { story: { inline: false, height: '420px' } } },
+  parameters: scenarioParameters('420px'),
 } satisfies Meta;
 
 export default meta;
@@ -33,11 +34,11 @@ export const ChangesFlowBothWays: Story = {
     await expectBookCount(root, 3, 'Phone');
 
     const laptopPanel = within(root).getByRole('region', { name: 'Laptop' });
+    const phonePanel = within(root).getByRole('region', { name: 'Phone' });
     await userEvent.click(within(laptopPanel).getByRole('button', { name: 'Add a book' }));
     await expectBookCount(root, 4, 'Phone');
-    await within(within(root).getByRole('region', { name: 'Phone' })).findByText('Laptop book 1', {}, SCENARIO_WAIT);
+    await within(phonePanel).findByText('Laptop book 1', {}, SCENARIO_WAIT);
 
-    const phonePanel = within(root).getByRole('region', { name: 'Phone' });
     await userEvent.click(within(phonePanel).getByRole('button', { name: 'Add a book' }));
     await expectBookCount(root, 5, 'Laptop');
     await within(laptopPanel).findByText('Phone book 1', {}, SCENARIO_WAIT);
