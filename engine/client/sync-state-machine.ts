@@ -126,17 +126,8 @@ interface ProgressSlot {
   readonly meter: ProgressMeter;
 }
 
-interface Facts {
-  readonly connectAttempts: number;
-  readonly lastError: GreenlightError | null;
-  readonly lastConnectedAt: number | null;
-  readonly lastHeartbeatAt: number | null;
-  readonly lastAckAt: number | null;
-  readonly lastSyncedAt: number | null;
-  readonly serverVersion: number | null;
-  readonly appliedServerVersion: number;
-  readonly ackedLocalVersion: number;
-}
+/** What the diagnostics report, except the failure count, which is derived from the failure times. */
+type Facts = Omit<SyncDiagnostics, 'recentFailures'>;
 
 export interface SyncMachineState {
   readonly phase: Phase;
