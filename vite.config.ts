@@ -2,10 +2,7 @@ import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
-
-// The system Chromium by default (Playwright's own browsers cannot be downloaded
-// here); a user with Playwright's bundled browser points this elsewhere.
-const chromiumPath = process.env.GREENLIGHT_CHROMIUM ?? '/usr/bin/chromium';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/system-chromium.ts';
 
 // Larger than Storybook's 1200x900 test frame, or screenshots come out scaled.
 const PAGE_VIEWPORT = { width: 1600, height: 1200 } as const;
@@ -18,17 +15,8 @@ function headlessChromium() {
     headless: true,
     provider: playwright({
       launchOptions: {
-        executablePath: chromiumPath,
-        // Root needs --no-sandbox; the rest keep Chromium off the (closed) network.
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-dev-shm-usage',
-        ],
+        executablePath: CHROMIUM_PATH,
+        args: [...CHROMIUM_ARGS],
       },
       contextOptions: { viewport: { ...PAGE_VIEWPORT }, deviceScaleFactor: 1 },
     }),
