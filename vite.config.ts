@@ -1,6 +1,7 @@
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/system-chromium.ts';
 
@@ -39,6 +40,15 @@ const BROWSER_TEST_DEPENDENCIES = [
   '@radix-ui/react-popover',
 ];
 
+// The kit promises React 18 as well as 19. The components' tests run a second time
+// with every import of react and react-dom (ours, Radix's, jotai's, Testing
+// Library's) sent to the React 18 installed by `compat/react18/package.json`.
+const REACT_18_MODULES = fileURLToPath(new URL('./compat/react18/node_modules/', import.meta.url));
+const REACT_18_ALIASES = [
+  { find: /^react(\/.*)?$/, replacement: `${REACT_18_MODULES}react$1` },
+  { find: /^react-dom(\/.*)?$/, replacement: `${REACT_18_MODULES}react-dom$1` },
+];
+
 // One Vite config for Storybook and for every Vitest project. The engine's tests
 // run in Node against real cr-sqlite and real sockets on loopback.
 export default defineConfig({
@@ -63,6 +73,21 @@ export default defineConfig({
         test: {
           name: 'components',
           include: ['components/**/*.test.{ts,tsx}', 'state/**/*.test.{ts,tsx}'],
+          setupFiles: ['components/test-setup.ts'],
+          browser: { ...headlessChromium(), screenshotFailures: false },
+        },
+      },
+      {
+        extends: true,
+        resolve: { alias: REACT_18_ALIASES },
+        // Its own pre-bundle: the React 19 one must not be reused for React 18.
+        cacheDir: 'node_modules/.vite/react18',
+        optimizeDeps: {
+          include: [...BROWSER_TEST_DEPENDENCIES, '@testing-library/react', '@testing-library/user-event'],
+        },
+        test: {
+          name: 'components-react18',
+          include: ['components/**/*.test.{ts,tsx}', 'state/**/*.test.{ts,tsx}', 'compat/react18/*.test.{ts,tsx}'],
           setupFiles: ['components/test-setup.ts'],
           browser: { ...headlessChromium(), screenshotFailures: false },
         },
