@@ -85,15 +85,23 @@ async function waitForStep(
   // Marked handled now: the races below still see the rejection, and a stop
   // after this step has run is no one's concern.
   stopped.catch(() => {});
-  if (step.at !== undefined) await Promise.race([delay(startedAt + step.at - performance.now(), backend.stopped), stopped]);
-  if (typeof step.after === 'number') await Promise.race([delay(step.after, backend.stopped), stopped]);
+  if (step.at !== undefined) await Promise.race([delayUntil(startedAt + step.at, backend.stopped), stopped]);
+  if (typeof step.after === 'number') await Promise.race([delayUntil(performance.now() + step.after, backend.stopped), stopped]);
   else if (step.after !== undefined) await Promise.race([condition(step.after, index, step, options, backend.stopped), stopped]);
 }
 
-// Waits clear their timers when the backend stops, so a stopped story leaves none behind.
-function delay(ms: number, stopped: Promise<void>): Promise<void> {
+// Waits clear their timers when the backend stops, so a stopped story leaves none
+// behind. A browser's timer may fire a fraction of a millisecond before
+// performance.now() reaches the deadline, so an early wake-up waits again.
+function delayUntil(deadline: number, stopped: Promise<void>): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, Math.max(0, ms));
+    let timer: ReturnType<typeof setTimeout>;
+    const wake = (): void => {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) resolve();
+      else timer = setTimeout(wake, Math.ceil(remaining));
+    };
+    wake();
     void stopped.then(() => clearTimeout(timer));
   });
 }
