@@ -419,6 +419,19 @@ describe('startSyncServer', () => {
       const { messages } = await sync(await openClient(), { lastServerSiteId: before.siteId, serverCursor: before.dbVersion });
       expect(messages).toEqual([expect.objectContaining({ type: 'accept', backlogChanges: 0 }), { type: 'caught-up', serverVersion: before.dbVersion }]);
     });
+
+    it('refuses a second server on a folder in use, and lets one start once the first has closed', async () => {
+      const running = await start();
+      await execSql(running, DB, "INSERT INTO items (id, title, qty) VALUES ('kept', 'Kept', 1)");
+      await expect(startTestServer(dataDir)).rejects.toMatchObject({ kind: 'storage', message: expect.stringContaining('in use') });
+      // The refused start changed nothing for the running one.
+      expect((await execSql(running, DB, 'SELECT id FROM items')).rows).toEqual([['kept']]);
+
+      await running.close();
+      server = undefined;
+      const second = await start();
+      expect((await execSql(second, DB, 'SELECT id FROM items')).rows).toEqual([['kept']]);
+    });
   });
 });
 

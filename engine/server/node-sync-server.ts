@@ -5,6 +5,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { GreenlightError } from '../errors.ts';
 import type { DatabaseName } from '../protocol/ids.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/messages.ts';
+import { lockDataFolder } from './data-folder-lock.ts';
 import { handleHttpRequest, MAX_HTTP_BODY_BYTES, type HttpResponse } from './http-handler.ts';
 import { FileDatabaseStore } from './node-file-database-store.ts';
 import type { ServerSchema } from './server-schema.ts';
@@ -14,7 +15,10 @@ export type { ServerSchema } from './server-schema.ts';
 export { loadSchemaFile } from './load-schema-file-node.ts';
 
 export interface SyncServerOptions {
-  /** The folder holding one `<name>.sqlite3` file per database; created if missing. */
+  /**
+   * The folder holding one `<name>.sqlite3` file per database; created if missing.
+   * One server at a time: a second one on the folder fails to start (`storage`).
+   */
   readonly dataDir: string;
   readonly schema: ServerSchema;
   /** 0 (the default) picks a free port. */
@@ -61,8 +65,11 @@ const MAX_CLOSE_REASON_LENGTH = 100;
 export async function startSyncServer(options: SyncServerOptions): Promise<RunningSyncServer> {
   const host = options.host ?? '127.0.0.1';
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const store = new FileDatabaseStore(options.dataDir);
+  // Before any database in the folder is opened: one server per folder.
+  const lock = lockDataFolder(options.dataDir);
   const core = new SyncServerCore({
-    store: new FileDatabaseStore(options.dataDir),
+    store,
     schema: options.schema,
     maxFrameBytes,
     ...(options.allowCreate === undefined ? {} : { allowCreate: options.allowCreate }),
@@ -107,6 +114,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     });
   }).catch(async (error: unknown) => {
     await core.close();
+    lock.release();
     throw new GreenlightError('transport', 'server', `cannot listen on ${host}:${options.port ?? 0}`, { cause: error });
   });
 
@@ -121,6 +129,9 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     close: () => {
       closing ??= (async () => {
         await core.close();
+        // Only once every database is closed may another server open the folder.
+        // (If closing failed, the lock stays until this process exits.)
+        lock.release();
         await closeSockets(sockets);
         await new Promise<void>((resolve) => {
           httpServer.close(() => resolve());
