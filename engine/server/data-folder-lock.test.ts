@@ -35,6 +35,22 @@ function writeLock(holder: Partial<DataFolderLockHolder>): void {
   writeFileSync(lockPath, JSON.stringify(full));
 }
 
+/** A process that runs until the test ends. */
+function runningProcess(): ChildProcess & { pid: number } {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60_000)'], { stdio: 'ignore' });
+  children.push(child);
+  if (child.pid === undefined) throw new Error('could not start a process');
+  return child as ChildProcess & { pid: number };
+}
+
+function stampOf(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  return `${bootId}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+}
+
+const hasProc = existsSync('/proc/self/stat');
+
 /** The pid of a process that has already exited. */
 function exitedPid(): number {
   const child = spawnSync(process.execPath, ['-e', '']);
@@ -82,6 +98,26 @@ describe('lockDataFolder', () => {
     writeLock({ pid: exitedPid() });
     const taken = lock();
     expect(JSON.parse(readFileSync(taken.path, 'utf8'))).toMatchObject({ pid: process.pid });
+  });
+
+  it('refuses a lock held by another running process on this machine', () => {
+    writeLock({ pid: runningProcess().pid });
+    expect(refusal().message).toContain('in use');
+  });
+
+  it('takes over a lock naming this process that this process does not hold, as after a container restart', () => {
+    writeLock({ pid: process.pid, token: 'from-an-earlier-process' });
+    expect(JSON.parse(readFileSync(lock().path, 'utf8'))).not.toMatchObject({ token: 'from-an-earlier-process' });
+  });
+
+  // The start-time stamp comes from Linux's /proc; elsewhere only the pid is checked.
+  it.runIf(hasProc)('tells a running process from an earlier one that had its pid, by its start time', () => {
+    const other = runningProcess();
+    writeLock({ pid: other.pid, processStamp: stampOf(other.pid) });
+    expect(refusal().message).toContain(`process ${other.pid}`);
+
+    writeLock({ pid: other.pid, processStamp: `${stampOf(other.pid)}0` });
+    expect(JSON.parse(readFileSync(lock().path, 'utf8'))).toMatchObject({ pid: process.pid, processStamp: stampOf(process.pid) });
   });
 
   it('refuses a lock held on another machine, which it cannot check', () => {

@@ -15,7 +15,12 @@ export interface DataFolderLockHolder {
   readonly pid: number;
   readonly hostname: string;
   readonly startedAt: string;
-  /** Tells this holder's file from a later one written by a process that got its pid. */
+  /**
+   * On Linux, the boot and the kernel's start time of the holding process: a
+   * later process given the same pid (a container restarted) has another one.
+   */
+  readonly processStamp?: string;
+  /** Tells this holder's file from any other, e.g. to release only our own. */
   readonly token: string;
 }
 
@@ -37,10 +42,26 @@ export interface DataFolderLock {
  */
 export function lockDataFolder(directory: string): DataFolderLock {
   const path = join(directory, DATA_FOLDER_LOCK_FILE);
-  const holder: DataFolderLockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), token: randomUUID() };
+  const stamp = processStamp(process.pid);
+  const holder: DataFolderLockHolder = {
+    pid: process.pid,
+    hostname: hostname(),
+    startedAt: new Date().toISOString(),
+    ...(stamp === null ? {} : { processStamp: stamp }),
+    token: randomUUID(),
+  };
   // Twice at most: once, and once more after removing a dead process's lock.
   for (let attempt = 0; attempt < 2; attempt += 1) {
-    if (tryCreate(path, holder)) return { path, release: () => removeIfStill(path, holder.token) };
+    if (tryCreate(path, holder)) {
+      heldTokens.add(holder.token);
+      return {
+        path,
+        release: () => {
+          heldTokens.delete(holder.token);
+          removeIfStill(path, holder.token);
+        },
+      };
+    }
     const existing = readHolder(path);
     if (existing === 'gone') continue;
     if (existing === 'unreadable') throw unreadableLock(directory, path);
@@ -85,10 +106,20 @@ function readHolder(path: string): DataFolderLockHolder | 'gone' | 'unreadable' 
   }
 }
 
+// The locks this process holds. A lock naming this process's pid that is not
+// among them was left by an earlier process with the same pid: in a container,
+// the server often gets the same pid after every restart.
+const heldTokens = new Set<string>();
+
 function holdsTheFolder(holder: DataFolderLockHolder): boolean {
   // A process on another machine cannot be checked from here; assume it is running.
   if (holder.hostname !== hostname()) return true;
-  return isRunning(holder.pid);
+  if (holder.pid === process.pid) return heldTokens.has(holder.token);
+  // A server is never the parent of the server starting now: that pid was reused.
+  if (holder.pid === process.ppid) return false;
+  if (!isRunning(holder.pid)) return false;
+  const stamp = processStamp(holder.pid);
+  return holder.processStamp === undefined || stamp === null || stamp === holder.processStamp;
 }
 
 function isRunning(pid: number): boolean {
@@ -98,6 +129,24 @@ function isRunning(pid: number): boolean {
   } catch (error) {
     // EPERM: the process exists but belongs to another user.
     return errorCode(error) !== 'ESRCH';
+  }
+}
+
+/**
+ * `<boot id>:<start time>` of a process, from Linux's /proc; null elsewhere or
+ * when the process is gone. Start time is field 22 of /proc/<pid>/stat, counted
+ * after the command name, which is in parentheses and may itself hold spaces.
+ */
+function processStamp(pid: number): string | null {
+  try {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fieldsAfterName = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 1 and 2 (pid and name) are gone, so field 22 sits at index 19.
+    const startTicks = fieldsAfterName[19];
+    return startTicks === undefined ? null : `${bootId}:${startTicks}`;
+  } catch {
+    return null;
   }
 }
 
@@ -144,6 +193,7 @@ function isHolder(value: unknown): value is DataFolderLockHolder {
     Number.isSafeInteger(record['pid']) &&
     typeof record['hostname'] === 'string' &&
     typeof record['startedAt'] === 'string' &&
+    (record['processStamp'] === undefined || typeof record['processStamp'] === 'string') &&
     typeof record['token'] === 'string'
   );
 }
