@@ -2,10 +2,10 @@ import { GreenlightError, toGreenlightError } from '../errors.ts';
 import { countDistinctRows } from '../protocol/change-row-key.ts';
 import { changeWireSize } from '../protocol/codec.ts';
 import type { Change, ChangesMessage, SqlValue } from '../protocol/messages.ts';
+import { readWrittenDbVersionAsync } from '../sqlite/written-db-version.ts';
 import type { ClientDatabase, ClientTransaction } from './client-database.ts';
 import { CHANGE_COLUMNS, changeToParams } from './change-rows.ts';
 import { dropMergedOverPending } from './pending-tracker.ts';
-import { integerOf } from './sql-values.ts';
 import type { PendingCount } from './sync-status.ts';
 
 /** Multi-row inserts of a few hundred rows were measured fastest for cr-sqlite's merge. */
@@ -52,7 +52,7 @@ export async function applyServerChanges(db: ClientDatabase, message: ChangesMes
   let pending: PendingCount;
   try {
     pending = await db.transaction(async (tx) => {
-      const before = integerOf((await tx.all('SELECT crsql_db_version()'))[0]?.[0], 'crsql_db_version()');
+      const before = await readWrittenDbVersionAsync(tx);
       await insertChanges(tx, message.changes);
       const after = await dropMergedOverPending(tx, before);
       await tx.exec('UPDATE greenlight_sync_meta SET server_cursor = MAX(server_cursor, ?) WHERE id = 1', [message.throughVersion]);

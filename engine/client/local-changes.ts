@@ -1,7 +1,7 @@
 import type { Change } from '../protocol/messages.ts';
 import type { ClientDatabase } from './client-database.ts';
+import { readWrittenDbVersionAsync } from '../sqlite/written-db-version.ts';
 import { CHANGE_COLUMNS, changeFromRow } from './change-rows.ts';
-import { integerOf } from './sql-values.ts';
 
 /** A run of whole local db_versions to send: the server acks `throughVersion` once it commits them. */
 export interface LocalChangeBatch {
@@ -9,8 +9,9 @@ export interface LocalChangeBatch {
   readonly throughVersion: number;
 }
 
-export async function readLocalDbVersion(db: ClientDatabase): Promise<number> {
-  return integerOf((await db.all('SELECT crsql_db_version()'))[0]?.[0], 'crsql_db_version()');
+/** The newest version any change carries; see written-db-version.ts for why not crsql_db_version(). */
+export function readLocalDbVersion(db: ClientDatabase): Promise<number> {
+  return readWrittenDbVersionAsync(db);
 }
 
 /**

@@ -215,6 +215,8 @@ describe('pending tracker', () => {
           [[op('upsert', 'local', 3), { kind: 'count' }, { kind: 'push' }, op('delete', 'remote', 3), { kind: 'merge' }]],
           [[op('upsert', 'local', 1), { kind: 'push' }, op('delete', 'remote', 1), op('upsert', 'remote', 1), { kind: 'merge' }]],
           [[op('upsert', 'local', 2), { kind: 'push' }, op('delete', 'local', 2), op('upsert', 'local', 2), { kind: 'count' }, op('delete', 'remote', 2), { kind: 'merge' }]],
+          // An update to the value already there, then a count: the next change reuses the version the no-op skipped to.
+          [[op('upsert', 'local', 3), { kind: 'update', side: 'local', id: 3, column: 'a', value: 1 }, { kind: 'count' }, op('upsert', 'local', 1)]],
         ],
       },
     );

@@ -1,4 +1,5 @@
 import type { SqlValue } from '../protocol/messages.ts';
+import { readWrittenDbVersionAsync } from '../sqlite/written-db-version.ts';
 import type { ClientTransaction } from './client-database.ts';
 import { blobOf, integerOf, textOf } from './sql-values.ts';
 import { readSyncMetadata } from './sync-metadata.ts';
@@ -30,7 +31,7 @@ interface ChangeKey {
 /** Counts local commits newer than what was counted before. Returns the new total. */
 export async function countLocalCommits(tx: ClientTransaction): Promise<PendingCount> {
   const meta = await readSyncMetadata(tx);
-  const current = integerOf((await tx.all('SELECT crsql_db_version()'))[0]?.[0], 'crsql_db_version()');
+  const current = await readWrittenDbVersionAsync(tx);
   // Versions at or below the ack are committed on the server already: an ack can
   // overtake the count when changes are sent before this runs.
   const from = Math.max(meta.countedLocalVersion, meta.ackedLocalVersion);
@@ -97,8 +98,8 @@ export async function countLocalCommits(tx: ClientTransaction): Promise<PendingC
  * After server changes were inserted into crsql_changes in this transaction,
  * drops pending keys that the merge took over: cr-sqlite reports the winner's
  * site id for an overwritten key, and a winning delete removes the row's other
- * entries. `beforeVersion` is crsql_db_version() read before the inserts; the
- * merge recorded its winners above it.
+ * entries. `beforeVersion` is the newest written version read before the
+ * inserts; the merge recorded its winners above it.
  */
 export async function dropMergedOverPending(tx: ClientTransaction, beforeVersion: number): Promise<PendingCount> {
   const meta = await readSyncMetadata(tx);

@@ -2,6 +2,7 @@ import { GreenlightError, toGreenlightError } from '../errors.ts';
 import { siteIdFromBytes, type DatabaseName, type SiteId } from '../protocol/ids.ts';
 import type { Change, SqlValue } from '../protocol/messages.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
+import { readWrittenDbVersion } from '../sqlite/written-db-version.ts';
 import type { ServerSchema } from './server-schema.ts';
 
 /** What a server database says about itself (the `/:db/meta` body). */
@@ -85,7 +86,7 @@ export class ServerDatabase {
   }
 
   dbVersion(): number {
-    return toNumber(this.#connection.all('SELECT crsql_db_version()')[0]?.[0] ?? 0);
+    return readWrittenDbVersion(this.#connection);
   }
 
   meta(): ServerDatabaseMeta {
