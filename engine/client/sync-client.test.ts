@@ -172,6 +172,34 @@ describe('SyncClient connection loop', () => {
     expect(client.getSnapshot().status).toMatchObject({ status: 'synced', pending: { changes: 0, rows: 0 } });
   });
 
+  it('sends a transaction too large for a frame in parts, four unacknowledged at most, the last one completing it', async () => {
+    await client.stop();
+    // 4 KiB frames: versions are cut at 1 KiB, so 200 rows in one transaction go in several parts.
+    client = await attachSyncClient(clientOptions({ maxFrameBytes: 4096 }));
+    client.start();
+    await flush();
+    const socket = await handshake();
+    connection.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) INSERT INTO items SELECT i, 'title ' || i FROM n",
+    );
+    await flush();
+    const parts = (): Extract<ClientMessage, { type: 'changes' }>[] =>
+      socket.sent.flatMap((message) => (message.type === 'changes' ? [message] : []));
+    expect(parts()).toHaveLength(4);
+    expect(parts().every((part) => part.throughVersion === 0 && encodeMessage(part).byteLength <= 2048)).toBe(true);
+
+    for (let acked = 0; acked < 20 && parts().at(-1)?.throughVersion !== 1; acked++) {
+      socket.receive({ type: 'ack', committedClientVersion: 0 });
+      await flush();
+    }
+    expect(parts().at(-1)?.throughVersion).toBe(1);
+    expect(parts().flatMap((part) => part.changes)).toHaveLength(200);
+    expect(client.getSnapshot().status).toMatchObject({ pending: { changes: 200, rows: 200 } });
+    for (const _part of parts().slice(-4)) socket.receive({ type: 'ack', committedClientVersion: 1 });
+    await flush();
+    expect(client.getSnapshot().status).toMatchObject({ status: 'synced', pending: { changes: 0, rows: 0 } });
+  });
+
   it('refuses a server whose identity changed and stops retrying', async () => {
     client.start();
     await flush();

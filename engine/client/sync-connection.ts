@@ -1,8 +1,9 @@
 import { GreenlightError, toGreenlightError } from '../errors.ts';
-import { decodeServerMessage, encodeMessage } from '../protocol/codec.ts';
+import { changeWireSize, decodeServerMessage, encodeMessage } from '../protocol/codec.ts';
 import type { DatabaseName, SiteId } from '../protocol/ids.ts';
 import type { AcceptMessage, ClientMessage, ErrorMessage, RejectReason, ServerMessage } from '../protocol/messages.ts';
 import { CLOSE_CODES, DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/messages.ts';
+import { splitIntoVersionBatches, versionBatchLimits, type VersionBatch } from '../protocol/version-batches.ts';
 import { applyServerChanges } from './apply-server-changes.ts';
 import type { ClientDatabase } from './client-database.ts';
 import { readLocalChangeBatch, readLocalDbVersion } from './local-changes.ts';
@@ -16,8 +17,8 @@ import { SOCKET_STATE, frameBytes } from './websocket-like.ts';
 
 /** Local batches sent but not yet acknowledged; more waits until an ack frees a slot. */
 export const MAX_IN_FLIGHT_BATCHES = 4;
-/** Target size of one outgoing batch; a single larger db_version is still sent whole. */
-export const MAX_BATCH_CHANGES = 2_000;
+/** How many local changes one read takes: whole versions, or one larger version whole. */
+export const MAX_READ_CHANGES = 2_000;
 
 export interface SyncConnectionOptions {
   readonly db: ClientDatabase;
@@ -64,7 +65,10 @@ export class SyncConnection {
   #caughtUp = false;
   /** The server version through which this connection's changes (or caught-up) reached the database. */
   #appliedThrough = 0;
-  #inFlight: number[] = [];
+  /** Batches sent and not yet acknowledged: the server acks every `changes` message once, in order. */
+  #unacknowledgedBatches = 0;
+  /** Read and not yet sent: the parts of a read too large for one frame. */
+  #outbox: VersionBatch[] = [];
   #pumping = false;
   #pumpAgain = false;
 
@@ -196,7 +200,7 @@ export class SyncConnection {
           this.#options.db.transaction((tx) => acknowledgeThrough(tx, message.committedClientVersion)),
         );
         if (this.#ended) return;
-        this.#inFlight = this.#inFlight.filter((through) => through > message.committedClientVersion);
+        this.#unacknowledgedBatches = Math.max(0, this.#unacknowledgedBatches - 1);
         this.#options.emit({ type: 'ack', at: this.#options.now(), committedClientVersion: message.committedClientVersion });
         this.#options.onPending(pending);
         void this.#pump();
@@ -275,7 +279,12 @@ export class SyncConnection {
     );
   }
 
-  /** Sends whole local versions after what was sent, keeping at most MAX_IN_FLIGHT_BATCHES unacknowledged. */
+  /**
+   * Sends local versions after what was sent, keeping at most
+   * MAX_IN_FLIGHT_BATCHES unacknowledged. A read holds whole versions; a version
+   * too large for one frame goes in parts, each acknowledged through the
+   * version before it, the last through the version itself.
+   */
   async #pump(): Promise<void> {
     if (this.#pumping) {
       this.#pumpAgain = true;
@@ -285,25 +294,44 @@ export class SyncConnection {
     try {
       do {
         this.#pumpAgain = false;
-        while (!this.#ended && this.#inFlight.length < MAX_IN_FLIGHT_BATCHES) {
-          const after = this.#sentThrough;
-          const batch = await this.#options.queue.run(async () => {
-            const current = await readLocalDbVersion(this.#options.db);
-            return current > after ? readLocalChangeBatch(this.#options.db, after, current, MAX_BATCH_CHANGES) : null;
-          });
-          if (batch === null || this.#ended) break;
-          this.#sentThrough = batch.throughVersion;
-          // Versions holding only merged server changes need no round trip.
-          if (batch.changes.length === 0) continue;
-          this.#inFlight.push(batch.throughVersion);
+        while (!this.#ended && this.#unacknowledgedBatches < MAX_IN_FLIGHT_BATCHES) {
+          if (this.#outbox.length === 0 && !(await this.#readIntoOutbox())) break;
+          const batch = this.#outbox.shift();
+          if (batch === undefined || this.#ended) break;
+          this.#unacknowledgedBatches += 1;
           this.#send({ type: 'changes', changes: batch.changes, throughVersion: batch.throughVersion });
-          this.#options.emit({ type: 'local-changes-sent', at: this.#options.now(), throughVersion: batch.throughVersion });
+          // G2 times the wait for the ack of every change sent. A part of a split
+          // version is acknowledged only through the version before it, so it
+          // waits for the ack of its whole version, which the last part brings.
+          const waitsForVersion = batch.changes[batch.changes.length - 1]?.dbVersion ?? batch.throughVersion;
+          this.#options.emit({ type: 'local-changes-sent', at: this.#options.now(), throughVersion: Math.max(batch.throughVersion, waitsForVersion) });
         }
       } while (this.#pumpAgain && !this.#ended);
     } catch (error) {
       this.#fail(toGreenlightError(error, 'storage', 'storage'));
     } finally {
       this.#pumping = false;
+    }
+  }
+
+  /** Reads the next local versions into the outbox; false when there is nothing new to send. */
+  async #readIntoOutbox(): Promise<boolean> {
+    for (;;) {
+      const after = this.#sentThrough;
+      const read = await this.#options.queue.run(async () => {
+        const current = await readLocalDbVersion(this.#options.db);
+        return current > after ? readLocalChangeBatch(this.#options.db, after, current, MAX_READ_CHANGES) : null;
+      });
+      if (read === null || this.#ended) return false;
+      this.#sentThrough = read.throughVersion;
+      // Versions holding only merged server changes need no round trip.
+      if (read.changes.length === 0) continue;
+      const limits = versionBatchLimits(this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+      const parts = splitIntoVersionBatches(read.changes, changeWireSize, limits, after);
+      // The last part also covers any merged-only versions the read ended with.
+      const last = parts.length - 1;
+      this.#outbox = parts.map((part, index) => (index === last ? { ...part, throughVersion: read.throughVersion } : part));
+      return true;
     }
   }
 

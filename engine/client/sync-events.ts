@@ -44,6 +44,7 @@ export type SyncEvent =
   | { readonly type: 'caught-up'; readonly at: number; readonly heardAt?: number; readonly serverVersion: number }
   /** A ping or pong from the server: proof of life, with its current db_version. */
   | { readonly type: 'heartbeat'; readonly at: number; readonly heardAt?: number; readonly serverVersion: number }
+  /** Local changes went out; an ack of `throughVersion` or above covers every one of them. */
   | { readonly type: 'local-changes-sent'; readonly at: number; readonly throughVersion: number }
   | { readonly type: 'ack'; readonly at: number; readonly committedClientVersion: number }
   /** The exact pending count after a local commit, an ack or a reload. */

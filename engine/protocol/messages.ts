@@ -11,7 +11,7 @@ import type { DatabaseName, SiteId } from './ids.ts';
  * Conversation:
  *   client -> hello
  *   server -> accept | reject (then close)
- *   server -> changes* (the backlog, in whole server db_versions) -> caught-up
+ *   server -> changes* (the backlog, whole server db_versions per message) -> caught-up
  *   both   -> changes, ping/pong at any time; server -> ack after each durable commit
  *   either -> error (then close) on a malformed or unexpected frame
  *
@@ -110,12 +110,17 @@ export interface CaughtUpMessage {
 
 export interface ChangesMessage {
   readonly type: 'changes';
-  /** Whole db_versions only: a db_version never spans two messages. */
+  /**
+   * Whole db_versions, except for a version too large for one frame: it spans
+   * several messages, each but the last with `throughVersion` below it.
+   */
   readonly changes: readonly Change[];
   /**
    * The sender's db_version through which this message completes the stream.
    * Client -> server: the client's version to acknowledge once committed.
    * Server -> client: the server cursor the client stores with these changes.
+   * Changes of a version above it may ride along (part of a split version);
+   * after a reconnect they are sent again, and merging them twice is harmless.
    */
   readonly throughVersion: number;
 }

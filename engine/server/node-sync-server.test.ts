@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { changeWireSize, encodeMessage } from '../protocol/codec.ts';
 import { siteIdFromBytes, type SiteId } from '../protocol/ids.ts';
-import { CLOSE_CODES, PROTOCOL_VERSION, type Change, type ServerMessage } from '../protocol/messages.ts';
+import { CLOSE_CODES, DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION, type Change, type ServerMessage } from '../protocol/messages.ts';
 import type { RunningSyncServer, SyncServerOptions } from './node-sync-server.ts';
 import { helloMessage, RawProtocolClient } from '../test-support/raw-protocol-client.ts';
 import { connectRawClient } from '../test-support/node-websocket.ts';
-import { catchUpBatchLimits } from './version-batches.ts';
+import { catchUpBatchLimits } from '../protocol/version-batches.ts';
 import { TEST_SCHEMA, TestClientDatabase } from '../test-support/test-client-database.ts';
 import { makeDataDir, removeDataDir } from '../test-support/temp-folder.ts';
 import { execSql, requestJson, startTestServer } from '../test-support/test-server-node.ts';
@@ -188,7 +188,7 @@ describe('startSyncServer', () => {
       const changes: Change[] = batches.flatMap((message) => (message.type === 'changes' ? [...message.changes] : []));
       expect(batches.every((message) => message.type === 'changes')).toBe(true);
       expect(batches.map((message) => (message.type === 'changes' ? message.changes.length : -1))).toEqual([1400, 100, 100, 100]);
-      expect(catchUpBatchLimits(1700).maxChanges).toBe(100);
+      expect(catchUpBatchLimits(1700, DEFAULT_MAX_FRAME_BYTES).maxChanges).toBe(100);
       expect(accept).toMatchObject({ type: 'accept', serverVersion: dbVersion, backlogChanges: 1700, backlogRows: 850 });
       expect(changes).toHaveLength(1700);
       expect(accept?.type === 'accept' ? accept.backlogBytes : 0).toBe(changes.reduce((sum, change) => sum + changeWireSize(change), 0));
@@ -203,6 +203,28 @@ describe('startSyncServer', () => {
       }
       const versionsInOrder = changes.map((change) => change.dbVersion);
       expect(versionsInOrder).toEqual([...versionsInOrder].sort((x, y) => x - y));
+    });
+
+    it('splits a version too large for one frame, each part through the version before it', async () => {
+      // Frames of 64 KiB: versions are cut at 16 KiB, so 1,400 changes of about 40 bytes go in parts.
+      const running = await start({ maxFrameBytes: 64 * 1024 });
+      await execSql(running, DB, "INSERT INTO items (id, title, qty) VALUES ('first', 'First', 1)");
+      await execSql(
+        running,
+        DB,
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 700)
+         INSERT INTO items (id, title, qty) SELECT 'big' || i, 'title ' || i, i FROM n`,
+      );
+      const { dbVersion } = await meta();
+
+      const { messages } = await sync(await openClient());
+      const parts = messages.flatMap((message) => (message.type === 'changes' ? [message] : []));
+      expect(parts.length).toBeGreaterThan(2);
+      for (const part of parts) expect(encodeMessage(part).byteLength).toBeLessThan(20 * 1024);
+      // The first part completes version 1 only; later parts hold pieces of the big version.
+      expect(parts.map((part) => part.throughVersion)).toEqual([...parts.slice(0, -1).map(() => 1), dbVersion]);
+      expect(parts.flatMap((part) => part.changes)).toHaveLength(2 + 1400);
+      expect(messages.at(-1)).toEqual({ type: 'caught-up', serverVersion: dbVersion });
     });
 
     it('sends only what is newer than the cursor, and never the client its own changes', async () => {

@@ -19,7 +19,7 @@ import { checkDatabase, checkProtocol, type HandshakeRefusal } from './handshake
 import { ServerDatabase, type ExecResult, type ServerDatabaseMeta } from './server-database.ts';
 import type { ServerSchema } from './server-schema.ts';
 import { systemTimers, type IntervalHandle, type ServerTimers } from './server-timers.ts';
-import { catchUpBatchLimits, splitIntoVersionBatches } from './version-batches.ts';
+import { catchUpBatchLimits, splitIntoVersionBatches, versionBatchLimits } from '../protocol/version-batches.ts';
 
 /** The transport side of one client connection. Every frame the core sends goes through `send`. */
 export interface SyncConnection {
@@ -281,7 +281,8 @@ export class SyncServerCore {
   /**
    * Everything here is synchronous: the backlog, its size in the accept and the
    * version caught-up reports all come from one database state. The backlog goes
-   * in batches sized for progress (`catchUpBatchLimits`), never splitting a version.
+   * in batches sized for progress (`catchUpBatchLimits`), splitting only a version
+   * too large for one frame.
    */
   #acceptAndCatchUp(peer: Peer, room: Room, hello: HelloMessage): void {
     const { database } = room;
@@ -306,7 +307,8 @@ export class SyncServerCore {
       backlogBytes,
       backlogRows: countDistinctRows(backlog),
     });
-    for (const batch of splitIntoVersionBatches(backlog, changeWireSize, catchUpBatchLimits(backlog.length))) {
+    const limits = catchUpBatchLimits(backlog.length, this.#maxFrameBytes);
+    for (const batch of splitIntoVersionBatches(backlog, changeWireSize, limits, hello.serverCursor)) {
       this.#send(peer, { type: 'changes', changes: batch.changes, throughVersion: batch.throughVersion });
     }
     this.#send(peer, { type: 'caught-up', serverVersion: target });
@@ -359,7 +361,7 @@ export class SyncServerCore {
     for (const peer of [...room.peers]) {
       if (peer.phase !== 'live' || peer.sentThrough >= current) continue;
       const changes = room.database.changesBetween(peer.sentThrough, current, peer.clientSite);
-      const batches = splitIntoVersionBatches(changes, changeWireSize);
+      const batches = splitIntoVersionBatches(changes, changeWireSize, versionBatchLimits(this.#maxFrameBytes), peer.sentThrough);
       if (batches.length === 0) {
         this.#send(peer, { type: 'changes', changes: [], throughVersion: current });
       }
