@@ -39,12 +39,49 @@ export async function countLocalCommits(tx: ClientTransaction): Promise<PendingC
     if (current > meta.countedLocalVersion) await writeCounted(tx, current);
     return meta.pending;
   }
-  const rows = await tx.all(
-    `SELECT "table", pk, cid, cl, db_version FROM crsql_changes
-      WHERE db_version > ? AND db_version <= ? AND site_id = crsql_site_id()
-      ORDER BY db_version, seq`,
+  // crsql_changes is read once, into a scratch table the counting then joins.
+  await tx.exec(`CREATE TEMP TABLE IF NOT EXISTS ${NEW_CHANGES} (tbl TEXT, pk BLOB, cid TEXT, cl INTEGER, db_version INTEGER, seq INTEGER)`);
+  await tx.exec(
+    `INSERT INTO ${NEW_CHANGES} SELECT "table", pk, cid, cl, db_version, seq FROM crsql_changes
+      WHERE db_version > ? AND db_version <= ? AND site_id = crsql_site_id()`,
     [from, current],
   );
+  const lifecycle = await tx.all(`SELECT 1 FROM ${NEW_CHANGES} WHERE cid = '${DELETE_SENTINEL}' LIMIT 1`);
+  const added = lifecycle.length > 0 ? await countInOrder(tx) : await countInBulk(tx);
+  await tx.exec(`DELETE FROM ${NEW_CHANGES}`);
+  await writeCounted(tx, current);
+  return adjustCounts(tx, meta.pending, added.changes, added.rows);
+}
+
+// Per connection and never committed to the host's database file.
+const NEW_CHANGES = 'temp.greenlight_new_local_changes';
+
+/**
+ * Without deletes or re-creations every new change only adds or refreshes its
+ * own entry, so a few statements over the whole set do what `countInOrder`
+ * does change by change: a 500,000-change import is counted in a fraction of
+ * the time, and the event loop is held that much less.
+ */
+async function countInBulk(tx: ClientTransaction): Promise<PendingCount> {
+  await tx.exec(`INSERT OR IGNORE INTO greenlight_pending_changes (tbl, pk, cid, db_version) SELECT tbl, pk, cid, db_version FROM ${NEW_CHANGES}`);
+  const changes = await changedRowCount(tx);
+  await tx.exec(
+    `UPDATE greenlight_pending_changes AS p SET db_version = n.db_version FROM ${NEW_CHANGES} AS n
+      WHERE p.tbl = n.tbl AND p.pk = n.pk AND p.cid = n.cid AND p.db_version <> n.db_version`,
+  );
+  const newestPerRow = `SELECT tbl, pk, MAX(db_version) AS db_version FROM ${NEW_CHANGES} GROUP BY tbl, pk`;
+  await tx.exec(`INSERT OR IGNORE INTO greenlight_pending_rows (tbl, pk, db_version) ${newestPerRow}`);
+  const rows = await changedRowCount(tx);
+  await tx.exec(
+    `UPDATE greenlight_pending_rows AS r SET db_version = n.db_version FROM (${newestPerRow}) AS n
+      WHERE r.tbl = n.tbl AND r.pk = n.pk AND r.db_version <> n.db_version`,
+  );
+  return { changes, rows };
+}
+
+/** Change by change in commit order, for ranges holding deletes or re-creations. */
+async function countInOrder(tx: ClientTransaction): Promise<PendingCount> {
+  const rows = await tx.all(`SELECT tbl, pk, cid, cl, db_version FROM ${NEW_CHANGES} ORDER BY db_version, seq`);
   let addedChanges = 0;
   let addedRows = 0;
   for (const row of rows) {
@@ -90,8 +127,11 @@ export async function countLocalCommits(tx: ClientTransaction): Promise<PendingC
       await tx.exec('UPDATE greenlight_pending_rows SET db_version = ? WHERE tbl = ? AND pk = ?', [version, key.table, key.pk]);
     }
   }
-  await writeCounted(tx, current);
-  return adjustCounts(tx, meta.pending, addedChanges, addedRows);
+  return { changes: addedChanges, rows: addedRows };
+}
+
+async function changedRowCount(tx: ClientTransaction): Promise<number> {
+  return integerOf((await tx.all('SELECT changes()'))[0]?.[0], 'changes()');
 }
 
 /**
