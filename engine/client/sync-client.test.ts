@@ -230,6 +230,26 @@ describe('SyncClient connection loop', () => {
     expect(client.getSnapshot().diagnostics.lastError).toMatchObject({ kind: 'timeout' });
   });
 
+  it('after its own thread was busy, lets the frames that waited arrive before judging the server silent', async () => {
+    client.start();
+    await flush();
+    const socket = await handshake();
+    // The thread is blocked for longer than the heartbeat timeout: no tick runs
+    // and the server's pong waits in the socket until the block ends.
+    vi.setSystemTime(Date.now() + TIMING.heartbeatTimeoutMs * 3);
+    await vi.advanceTimersByTimeAsync(TICK_INTERVAL_MS);
+    expect(socket.closedWith).toBeNull();
+    socket.receive({ type: 'pong', sentAt: 0, serverVersion: 0 });
+    await vi.advanceTimersByTimeAsync(TICK_INTERVAL_MS);
+    expect(socket.closedWith).toBeNull();
+    expect(isGreen(client.getSnapshot().status)).toBe(true);
+
+    // A server that is really silent is still closed, one tick later.
+    vi.setSystemTime(Date.now() + TIMING.heartbeatTimeoutMs * 3);
+    await vi.advanceTimersByTimeAsync(2 * TICK_INTERVAL_MS);
+    expect(socket.closedWith).toBe(CLOSE_CODES.heartbeatLost);
+  });
+
   it('reports a failed apply, keeps nothing of it and closes the connection', async () => {
     client.start();
     await flush();

@@ -35,6 +35,8 @@ import { createGlobalWebSocket } from './websocket-like.ts';
  * `heartbeatTimeoutMs` plus one tick.
  */
 export const TICK_INTERVAL_MS = 250;
+/** A tick this late means the thread was busy, not idle: see SyncConnection.tick. */
+const STALLED_TICK_MS = 4 * TICK_INTERVAL_MS;
 
 export interface SyncClientOptions {
   /** The host's cr-sqlite database, with its schema already created. */
@@ -95,6 +97,7 @@ export class SyncClient implements SyncClientApi {
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
   #tickTimer: ReturnType<typeof setInterval> | null = null;
+  #lastTickAt: number | null = null;
   /** An extra tick at the instant green would end, so it never outlasts its window by up to a tick. */
   #deadlineTimer: ReturnType<typeof setTimeout> | null = null;
   #deadlineAt: number | null = null;
@@ -167,6 +170,7 @@ export class SyncClient implements SyncClientApi {
       this.#feed({ type: 'nuke-failed', at: this.#now(), error: this.#nukeFailure });
       return;
     }
+    this.#lastTickAt = this.#now();
     this.#tickTimer = setInterval(() => this.#tick(), TICK_INTERVAL_MS);
     this.#unsubscribeNetwork = this.#network.subscribe(() => this.#observeNetwork());
     this.#attach().then(
@@ -387,6 +391,7 @@ export class SyncClient implements SyncClientApi {
     this.#clearRetry();
     if (this.#tickTimer !== null) clearInterval(this.#tickTimer);
     this.#tickTimer = null;
+    this.#lastTickAt = null;
     this.#clearDeadline();
     this.#unsubscribeNetwork?.();
     this.#unsubscribeNetwork = null;
@@ -397,10 +402,12 @@ export class SyncClient implements SyncClientApi {
 
   #tick(): void {
     const at = this.#now();
+    const afterStall = this.#lastTickAt !== null && at - this.#lastTickAt > STALLED_TICK_MS;
+    this.#lastTickAt = at;
     this.#observeNetwork();
     // The machine first, so a silent socket shows `stuck: heartbeat-lost` before the loop closes it.
     this.#feed({ type: 'tick', at });
-    this.#connection?.tick(at);
+    this.#connection?.tick(at, afterStall);
   }
 
   #armDeadline(): void {

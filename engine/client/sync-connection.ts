@@ -341,10 +341,13 @@ export class SyncConnection {
    * It covers a socket that never opens and a handshake that never completes too:
    * silence is silence whatever the phase. Pings go out at tick granularity.
    */
-  tick(now: number): void {
+  tick(now: number, afterStall = false): void {
     if (this.#ended) return;
     const { heartbeatIntervalMs, heartbeatTimeoutMs, freshnessMs } = this.#options.timing;
-    if (now - this.#lastHeardAt >= heartbeatTimeoutMs) {
+    // After this thread was busy for a while (counting or reading a large local
+    // commit), frames that arrived meanwhile still wait behind this tick: the
+    // silence is ours, not the server's. The next tick judges, once they are in.
+    if (!afterStall && now - this.#lastHeardAt >= heartbeatTimeoutMs) {
       const phase = !this.#opened ? 'opening the socket' : this.#accepted ? 'live' : 'the handshake';
       this.close(
         new GreenlightError('timeout', 'transport', `no word from the server for ${now - this.#lastHeardAt} ms (${phase})`),
