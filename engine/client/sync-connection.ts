@@ -302,7 +302,8 @@ export class SyncConnection {
           this.#send({ type: 'changes', changes: batch.changes, throughVersion: batch.throughVersion });
           // G2 times the wait for the ack of every change sent. A part of a split
           // version is acknowledged only through the version before it, so it
-          // waits for the ack of its whole version, which the last part brings.
+          // waits for the ack of its whole version, which the last part brings;
+          // each part's ack on the way restarts that wait.
           const waitsForVersion = batch.changes[batch.changes.length - 1]?.dbVersion ?? batch.throughVersion;
           this.#options.emit({ type: 'local-changes-sent', at: this.#options.now(), throughVersion: Math.max(batch.throughVersion, waitsForVersion) });
         }

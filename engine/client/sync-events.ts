@@ -67,7 +67,7 @@ export interface SyncTimingOptions {
   readonly heartbeatIntervalMs: number;
   /** G2: no proof of life from the server for this long ends green. */
   readonly heartbeatTimeoutMs: number;
-  /** G2: a local change unacknowledged for this long ends green (stuck: acks-stalled). */
+  /** G2: local changes waiting this long for an ack, with no ack arriving meanwhile, end green (stuck: acks-stalled). */
   readonly ackTimeoutMs: number;
   /** Rapid failures: this many closes of accepted or opening connections within the window is stuck. */
   readonly rapidFailureCount: number;

@@ -35,9 +35,16 @@ export function recordSend(ledger: AckLedger, throughVersion: number, at: number
   };
 }
 
-export function recordAck(ledger: AckLedger, committedVersion: number): AckLedger {
+/**
+ * The server answers every send, in order, once it has committed it. A send an
+ * ack covers is done; the sends still waiting wait from now on, since acks are
+ * flowing: a version too large for one frame goes in parts acknowledged only
+ * through the version before it, and each of those acks proves its part saved.
+ */
+export function recordAck(ledger: AckLedger, committedVersion: number, at: number): AckLedger {
   const remaining = ledger.sends.filter((send) => send.throughVersion > committedVersion);
-  return remaining.length === ledger.sends.length ? ledger : { sends: remaining, unsentSince: ledger.unsentSince };
+  if (remaining.length === 0 && ledger.sends.length === 0) return ledger;
+  return { sends: remaining.map((send) => (send.at < at ? { ...send, at } : send)), unsentSince: ledger.unsentSince };
 }
 
 /**

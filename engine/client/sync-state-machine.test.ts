@@ -250,18 +250,19 @@ describe('green needs every condition', () => {
     expect(statusOf(acked)).toEqual({ status: 'syncing', pending: THREE, lastSyncedAt: 11_200 });
   });
 
-  test('an ack below the send does not clear it', () => {
-    const state = play(
-      [
-        { type: 'pending-changed', at: 100, pending: THREE },
-        { type: 'local-changes-sent', at: 100, throughVersion: 4 },
-        { type: 'ack', at: 200, committedClientVersion: 3 },
-        ...heartbeats(1_000, 10_000, 10),
-        { type: 'tick', at: 10_101 },
-      ],
-      green(),
-    );
-    expect(statusOf(state)).toMatchObject({ status: 'stuck', reason: 'acks-stalled' });
+  test('an ack below the send does not clear it, but restarts its wait: acks are flowing', () => {
+    const events: SyncEvent[] = [
+      { type: 'pending-changed', at: 100, pending: THREE },
+      { type: 'local-changes-sent', at: 100, throughVersion: 4 },
+      { type: 'ack', at: 200, committedClientVersion: 3 },
+      ...heartbeats(1_000, 11_000, 10),
+    ];
+    expect(statusOf(play([...events, { type: 'tick', at: 200 + T.ackTimeoutMs }], green())).status).toBe('syncing');
+    expect(statusOf(play([...events, { type: 'tick', at: 200 + T.ackTimeoutMs + 1 }], green()))).toMatchObject({
+      status: 'stuck',
+      reason: 'acks-stalled',
+      since: 200 + T.ackTimeoutMs,
+    });
   });
 
   test('G2 acks: pending changes the loop never sends count as waiting from when they became pending', () => {

@@ -476,7 +476,7 @@ function later(current: number | null, next: number): number {
 function onAck(state: SyncMachineState, committedClientVersion: number, at: number): SyncMachineState {
   if (!isAccepted(state.phase)) return state;
   return {
-    ...withAcks(state, recordAck(state.acks, committedClientVersion)),
+    ...withAcks(state, recordAck(state.acks, committedClientVersion, at)),
     lastProofAt: at,
     facts: {
       ...state.facts,
