@@ -250,6 +250,26 @@ describe('SyncClient connection loop', () => {
     expect(socket.closedWith).toBe(CLOSE_CODES.heartbeatLost);
   });
 
+  it('waits for an accept as long as the server keeps pinging, as it does while reading a long backlog', async () => {
+    client.start();
+    await flush();
+    const socket = latest();
+    socket.open();
+    await flush();
+    for (let waited = 0; waited < TIMING.heartbeatTimeoutMs * 3; waited += TIMING.heartbeatTimeoutMs / 2) {
+      socket.receive({ type: 'ping', sentAt: waited, serverVersion: 7 });
+      await vi.advanceTimersByTimeAsync(TIMING.heartbeatTimeoutMs / 2);
+    }
+    expect(socket.closedWith).toBeNull();
+    expect(client.getSnapshot().status.status).toBe('connecting');
+    expect(socket.sent.filter((message) => message.type === 'pong').length).toBeGreaterThan(1);
+    socket.receive(accept(SERVER_A));
+    socket.receive({ type: 'caught-up', serverVersion: 0 });
+    await flush();
+    expect(sockets).toHaveLength(1);
+    expect(client.getSnapshot().status.status).not.toBe('stuck');
+  });
+
   it('reports a failed apply, keeps nothing of it and closes the connection', async () => {
     client.start();
     await flush();

@@ -154,7 +154,8 @@ export class SyncConnection {
   async #handle(message: ServerMessage, heardAt: number): Promise<void> {
     if (this.#ended) return;
     const at = this.#options.now();
-    if (!this.#accepted && message.type !== 'accept' && message.type !== 'reject' && message.type !== 'error') {
+    // A ping may come first: the server pings while it reads a long backlog.
+    if (!this.#accepted && message.type !== 'accept' && message.type !== 'reject' && message.type !== 'error' && message.type !== 'ping') {
       throw new GreenlightError('unexpected-message', 'protocol', `the server sent ${message.type} before accepting`);
     }
     switch (message.type) {

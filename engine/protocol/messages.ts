@@ -10,7 +10,7 @@ import type { DatabaseName, SiteId } from './ids.ts';
  *
  * Conversation:
  *   client -> hello
- *   server -> accept | reject (then close)
+ *   server -> ping* (while it reads the backlog) -> accept | reject (then close)
  *   server -> changes* (the backlog, whole server db_versions per message) -> caught-up
  *   both   -> changes, ping/pong at any time; server -> ack after each durable commit
  *   either -> error (then close) on a malformed or unexpected frame

@@ -227,6 +227,25 @@ describe('startSyncServer', () => {
       expect(messages.at(-1)).toEqual({ type: 'caught-up', serverVersion: dbVersion });
     });
 
+    it('keeps a client whose backlog takes a while to read hearing pings before its accept', async () => {
+      const running = await start({ heartbeatIntervalMs: 20 });
+      // 100,000 changes in 100 versions: a read of several pages.
+      for (let version = 0; version < 100; version++) {
+        await execSql(
+          running,
+          DB,
+          `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 499)
+           INSERT INTO items (id, title, qty) SELECT 'v${version}-' || i, 'title', i FROM n`,
+        );
+      }
+      const client = await openClient();
+      const socket = await connect();
+      socket.send(helloMessage(DB, client.siteId, TEST_SCHEMA));
+      // waitFor skips what comes before the ping: an accept skipped there would fail the expect after.
+      await socket.waitFor('ping');
+      expect(await socket.expect('accept')).toMatchObject({ backlogChanges: 100_000 });
+    });
+
     it('sends only what is newer than the cursor, and never the client its own changes', async () => {
       const running = await start();
       const client = await openClient();

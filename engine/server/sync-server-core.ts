@@ -16,6 +16,7 @@ import {
 } from '../protocol/messages.ts';
 import type { DatabaseStore } from './database-store.ts';
 import { checkDatabase, checkProtocol, type HandshakeRefusal } from './handshake.ts';
+import { readBacklog } from './read-backlog.ts';
 import { ServerDatabase, type ExecResult, type ServerDatabaseMeta } from './server-database.ts';
 import type { ServerSchema } from './server-schema.ts';
 import { systemTimers, type IntervalHandle, type ServerTimers } from './server-timers.ts';
@@ -63,6 +64,7 @@ type PeerPhase = 'awaiting-hello' | 'handshaking' | 'live' | 'closed';
 interface Peer {
   readonly transport: SyncConnection;
   phase: PeerPhase;
+  /** Set once the hello is accepted for a database, while its backlog is still read. */
   room: Room | null;
   clientSite: Uint8Array | null;
   /** All server changes through this version (except the client's own) have been sent. */
@@ -274,17 +276,19 @@ export class SyncServerCore {
         this.#reject(peer, { reason: 'unknown-database', message: `database ${name} does not exist` }, null);
         return;
       }
-      this.#acceptAndCatchUp(peer, room, hello);
+      await this.#acceptAndCatchUp(peer, room, hello);
     });
   }
 
   /**
-   * Everything here is synchronous: the backlog, its size in the accept and the
-   * version caught-up reports all come from one database state. The backlog goes
-   * in batches sized for progress (`catchUpBatchLimits`), splitting only a version
-   * too large for one frame.
+   * The backlog is everything through the version current at the hello, read in
+   * pages (`readBacklog`) while the heartbeat keeps pinging this connection, so a
+   * long read is not taken for a dead server. Its size in the accept is what is
+   * then sent, in batches sized for progress (`catchUpBatchLimits`), splitting
+   * only a version too large for one frame. What was committed meanwhile follows
+   * at once, as it would for any live connection.
    */
-  #acceptAndCatchUp(peer: Peer, room: Room, hello: HelloMessage): void {
+  async #acceptAndCatchUp(peer: Peer, room: Room, hello: HelloMessage): Promise<void> {
     const { database } = room;
     const target = database.dbVersion();
     const refusal = checkDatabase(hello, database, target);
@@ -293,7 +297,9 @@ export class SyncServerCore {
       return;
     }
     const clientSite = siteIdToBytes(hello.clientSiteId);
-    const backlog = database.changesBetween(hello.serverCursor, target, clientSite);
+    peer.room = room;
+    const backlog = await readBacklog(database, hello.serverCursor, target, clientSite, () => isClosed(peer));
+    if (backlog === null || isClosed(peer)) return;
     let backlogBytes = 0;
     for (const change of backlog) backlogBytes += changeWireSize(change);
     this.#send(peer, {
@@ -314,10 +320,10 @@ export class SyncServerCore {
     this.#send(peer, { type: 'caught-up', serverVersion: target });
     if (isClosed(peer)) return;
     peer.phase = 'live';
-    peer.room = room;
     peer.clientSite = clientSite;
     peer.sentThrough = target;
     room.peers.add(peer);
+    if (database.dbVersion() > target) this.#fanOut(room);
   }
 
   #reject(peer: Peer, refusal: HandshakeRefusal, database: ServerDatabase | null): void {
@@ -391,7 +397,9 @@ export class SyncServerCore {
     for (const peer of [...this.#peers]) {
       if (now - peer.lastHeardAt >= this.#idleTimeoutMs) {
         this.#closePeer(peer, CLOSE_CODES.heartbeatLost, `nothing received for ${this.#idleTimeoutMs} ms`);
-      } else if (peer.phase === 'live' && peer.room !== null) {
+      } else if ((peer.phase === 'live' || peer.phase === 'handshaking') && peer.room !== null) {
+        // A connection still waiting for its accept (its backlog being read) is
+        // pinged too, so its client hears that the server is alive.
         this.#send(peer, { type: 'ping', sentAt: now, serverVersion: peer.room.database.dbVersion() });
       }
     }
