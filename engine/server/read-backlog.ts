@@ -3,8 +3,8 @@ import type { ServerDatabase } from './server-database.ts';
 
 /** A page aims at about this many changes: some tens of milliseconds of reading. */
 const PAGE_CHANGES = 20_000;
-/** Small, since versions can be large; later pages are sized from what earlier ones held. */
-const FIRST_PAGE_VERSIONS = 16;
+/** One, since a version can be large; later pages are sized from what earlier ones held. */
+const FIRST_PAGE_VERSIONS = 1;
 const MAX_WINDOW_GROWTH = 8;
 
 /**
