@@ -57,6 +57,32 @@ export async function attachTestClient(
   });
 }
 
+/** The clients a test starts, each on a fresh in-memory database; `stopAll` after the test. */
+export class StartedClients {
+  readonly #started: { readonly client: SyncClient; readonly connection: SqliteConnection }[] = [];
+
+  async start(server: { readonly wsUrl: string }, options: Partial<SyncClientOptions> = {}): Promise<{ client: SyncClient; connection: SqliteConnection }> {
+    const attached = await this.attach(server, options);
+    attached.client.start();
+    return attached;
+  }
+
+  /** Attached but not started, for a test that watches the client from its first status. */
+  async attach(server: { readonly wsUrl: string }, options: Partial<SyncClientOptions> = {}): Promise<{ client: SyncClient; connection: SqliteConnection }> {
+    const connection = await openClientConnection();
+    const client = await attachTestClient(connection, server, options);
+    this.#started.push({ client, connection });
+    return { client, connection };
+  }
+
+  async stopAll(): Promise<void> {
+    for (const { client, connection } of this.#started.splice(0)) {
+      await client.stop();
+      connection.close();
+    }
+  }
+}
+
 /** Polls the client's snapshot (and anything else) until `check` holds; checks here often ask the server over HTTP, hence the slower poll. */
 export function waitFor(description: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   return waitUntil(description, check, timeoutMs, 20);

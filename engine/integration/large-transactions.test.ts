@@ -3,7 +3,7 @@ import type { SyncClient } from '../client/sync-client.ts';
 import { startSyncServer, type RunningSyncServer } from '../server/node-sync-server.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
 import { makeDataDir, removeDataDir } from '../test-support/temp-folder.ts';
-import { attachTestClient, execOnServer, openClientConnection, TEST_SCHEMA, waitFor } from './integration-harness.ts';
+import { execOnServer, StartedClients, TEST_SCHEMA, waitFor } from './integration-harness.ts';
 
 /**
  * One transaction can hold more changes than a frame may carry. Both sides then
@@ -16,8 +16,7 @@ const ROWS = 5_000;
 
 let dataDir: string;
 let server: RunningSyncServer;
-const clients: SyncClient[] = [];
-const connections: SqliteConnection[] = [];
+const clients = new StartedClients();
 
 beforeEach(async () => {
   dataDir = makeDataDir();
@@ -25,19 +24,13 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) await client.stop();
-  for (const connection of connections.splice(0)) connection.close();
+  await clients.stopAll();
   await server.close();
   removeDataDir(dataDir);
 });
 
-async function startClient(): Promise<{ client: SyncClient; connection: SqliteConnection }> {
-  const connection = await openClientConnection();
-  connections.push(connection);
-  const client = await attachTestClient(connection, server, { maxFrameBytes: MAX_FRAME_BYTES });
-  clients.push(client);
-  client.start();
-  return { client, connection };
+function startClient(): Promise<{ client: SyncClient; connection: SqliteConnection }> {
+  return clients.start(server, { maxFrameBytes: MAX_FRAME_BYTES });
 }
 
 function bulkInsertSql(first: number): string {

@@ -4,11 +4,10 @@ import type { RunningSyncServer } from '../server/node-sync-server.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
 import { makeDataDir, removeDataDir } from '../test-support/temp-folder.ts';
 import {
-  attachTestClient,
   execOnServer,
-  openClientConnection,
   recordStatuses,
   serverContents,
+  StartedClients,
   startTestServer,
   tableContents,
   waitFor,
@@ -17,8 +16,7 @@ import {
 
 let dataDir: string;
 let server: RunningSyncServer;
-const clients: SyncClient[] = [];
-const connections: SqliteConnection[] = [];
+const clients = new StartedClients();
 
 beforeEach(async () => {
   dataDir = makeDataDir();
@@ -26,19 +24,13 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) await client.stop();
-  for (const connection of connections.splice(0)) connection.close();
+  await clients.stopAll();
   await server.close();
   removeDataDir(dataDir);
 });
 
-async function startClient(): Promise<{ client: SyncClient; connection: SqliteConnection }> {
-  const connection = await openClientConnection();
-  connections.push(connection);
-  const client = await attachTestClient(connection, server);
-  clients.push(client);
-  client.start();
-  return { client, connection };
+function startClient(): Promise<{ client: SyncClient; connection: SqliteConnection }> {
+  return clients.start(server);
 }
 
 async function converged(a: SqliteConnection, b: SqliteConnection): Promise<boolean> {
@@ -48,10 +40,7 @@ async function converged(a: SqliteConnection, b: SqliteConnection): Promise<bool
 
 describe('two clients and the server', () => {
   it('pass through connecting and catching-up to synced on a healthy start', async () => {
-    const connection = await openClientConnection();
-    connections.push(connection);
-    const client = await attachTestClient(connection, server);
-    clients.push(client);
+    const { client } = await clients.attach(server);
     const statuses = recordStatuses(client);
     client.start();
     await waitForStatus(client, 'synced');
