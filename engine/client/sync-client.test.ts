@@ -200,6 +200,19 @@ describe('SyncClient connection loop', () => {
     expect(client.getSnapshot().status).toMatchObject({ status: 'synced', pending: { changes: 0, rows: 0 } });
   });
 
+  it('names a local change too large for any frame instead of sending it', async () => {
+    await client.stop();
+    client = await attachSyncClient(clientOptions({ maxFrameBytes: 4096 }));
+    client.start();
+    await flush();
+    const socket = await handshake();
+    connection.exec("INSERT INTO items VALUES (1, ?)", ['x'.repeat(5000)]);
+    await flush();
+    expect(socket.sent.some((message) => message.type === 'changes')).toBe(false);
+    expect(socket.closedWith).toBe(CLOSE_CODES.frameTooLarge);
+    expect(client.getSnapshot().diagnostics.lastError).toMatchObject({ kind: 'frame-too-large', message: expect.stringContaining('items.title') });
+  });
+
   it('refuses a server whose identity changed and stops retrying', async () => {
     client.start();
     await flush();

@@ -3,7 +3,7 @@ import { changeWireSize, decodeServerMessage, encodeMessage } from '../protocol/
 import type { DatabaseName, SiteId } from '../protocol/ids.ts';
 import type { AcceptMessage, ClientMessage, ErrorMessage, RejectReason, ServerMessage } from '../protocol/messages.ts';
 import { CLOSE_CODES, DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/messages.ts';
-import { splitIntoVersionBatches, versionBatchLimits, type VersionBatch } from '../protocol/version-batches.ts';
+import { CHANGES_FRAME_OVERHEAD_BYTES, splitIntoVersionBatches, versionBatchLimits, type VersionBatch } from '../protocol/version-batches.ts';
 import { applyServerChanges } from './apply-server-changes.ts';
 import type { ClientDatabase } from './client-database.ts';
 import { readLocalChangeBatch, readLocalDbVersion } from './local-changes.ts';
@@ -328,8 +328,9 @@ export class SyncConnection {
       this.#sentThrough = read.throughVersion;
       // Versions holding only merged server changes need no round trip.
       if (read.changes.length === 0) continue;
-      const limits = versionBatchLimits(this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
-      const parts = splitIntoVersionBatches(read.changes, changeWireSize, limits, after);
+      const maxFrameBytes = this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+      const parts = splitIntoVersionBatches(read.changes, changeWireSize, versionBatchLimits(maxFrameBytes), after);
+      for (const part of parts) refuseOversizedChange(part, maxFrameBytes);
       // The last part also covers any merged-only versions the read ended with.
       const last = parts.length - 1;
       this.#outbox = parts.map((part, index) => (index === last ? { ...part, throughVersion: read.throughVersion } : part));
@@ -402,6 +403,23 @@ export class SyncConnection {
 
 function rejectKind(reason: RejectReason): GreenlightError['kind'] {
   return reason === 'protocol-version' ? 'protocol-version' : reason;
+}
+
+/**
+ * Parts of several changes always fit a frame, so only a single change can be
+ * too large for one. Sending it would only have the server
+ * refuse it again on every connection; saying which change it is helps more.
+ */
+function refuseOversizedChange(part: VersionBatch, maxFrameBytes: number): void {
+  const [change] = part.changes;
+  if (part.changes.length !== 1 || change === undefined) return;
+  const bytes = changeWireSize(change) + CHANGES_FRAME_OVERHEAD_BYTES;
+  if (bytes <= maxFrameBytes) return;
+  throw new GreenlightError(
+    'frame-too-large',
+    'client',
+    `a local change to ${change.table}.${change.cid} (version ${change.dbVersion}) takes ${bytes} bytes, more than the ${maxFrameBytes} a frame may carry: it cannot be sent, and local changes after it wait behind it`,
+  );
 }
 
 function serverError(message: ErrorMessage): GreenlightError {

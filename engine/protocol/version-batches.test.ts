@@ -4,6 +4,7 @@ import type { Change } from './messages.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from './messages.ts';
 import {
   CATCH_UP_MIN_BATCH_CHANGES,
+  CHANGES_FRAME_OVERHEAD_BYTES,
   catchUpBatchLimits,
   splitIntoVersionBatches,
   splitVersionBytesFor,
@@ -43,6 +44,15 @@ describe('splitIntoVersionBatches', () => {
     expect(batches.map((batch) => batch.throughVersion)).toEqual([1, 1, 1, 3]);
   });
 
+  it('sends a change that would carry a batch past the frame limit in a batch of its own', () => {
+    const sizes = [10, 10, 90, 10];
+    const changes = changesFor([4]);
+    const batches = splitIntoVersionBatches(changes, (c) => sizes[c.seq] ?? 0, { maxChanges: 100, maxBytes: 1000, splitVersionBytes: 25 }, 0);
+    // The frame limit is four split sizes, 100 bytes, less the frame's own: 10 + 10 + 90 would pass it.
+    expect(batches.map((batch) => batch.changes.map((c) => sizes[c.seq]))).toEqual([[10, 10], [90], [10]]);
+    expect(batches.map((batch) => batch.throughVersion)).toEqual([0, 0, 1]);
+  });
+
   it('starts from the receiver cursor when the first batch completes no version', () => {
     const batches = splitIntoVersionBatches(changesFor([0, 0, 0, 0, 6]), () => 10, { maxChanges: 100, maxBytes: 1000, splitVersionBytes: 20 }, 4);
     expect(batches.map((batch) => batch.throughVersion)).toEqual([4, 4, 5]);
@@ -58,17 +68,24 @@ describe('splitIntoVersionBatches', () => {
         fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 40 }),
         fc.integer({ min: 1, max: 15 }),
         fc.integer({ min: 1, max: 20 }),
-        (perVersion, maxChanges, splitVersionBytes) => {
-          const limits: VersionBatchLimits = { maxChanges, maxBytes: Math.min(maxChanges, splitVersionBytes), splitVersionBytes };
+        (perVersion, maxChanges, splitAfterChanges) => {
+          // Every change is 100 bytes, so limits in bytes read as limits in changes.
+          const limits: VersionBatchLimits = {
+            maxChanges,
+            maxBytes: Math.min(maxChanges, splitAfterChanges) * 100,
+            splitVersionBytes: splitAfterChanges * 100,
+          };
           const changes = changesFor(perVersion);
-          const batches = splitIntoVersionBatches(changes, () => 1, limits, 0);
+          const batches = splitIntoVersionBatches(changes, () => 100, limits, 0);
           expect(batches.flatMap((batch) => batch.changes)).toEqual(changes);
 
           let delivered = 0;
           let cursor = 0;
           for (const batch of batches) {
             // A frame never holds more than the split size plus the change that reached it.
-            expect(batch.changes.length).toBeLessThanOrEqual(Math.max(maxChanges, splitVersionBytes) + 1);
+            expect(batch.changes.length).toBeLessThanOrEqual(Math.max(maxChanges, splitAfterChanges) + 1);
+            // ... and never more than a frame may carry.
+            expect(batch.changes.length * 100).toBeLessThanOrEqual(limits.splitVersionBytes * 4 - CHANGES_FRAME_OVERHEAD_BYTES);
             expect(batch.throughVersion).toBeGreaterThanOrEqual(cursor);
             delivered += batch.changes.length;
             cursor = batch.throughVersion;
@@ -80,7 +97,7 @@ describe('splitIntoVersionBatches', () => {
           if (changes.length > 0) expect(cursor).toBe(changes[changes.length - 1]?.dbVersion);
           // Versions are cut only when they do not fit: a version that fits travels in one batch.
           for (const [index, count] of perVersion.entries()) {
-            if (count === 0 || count > splitVersionBytes) continue;
+            if (count === 0 || count > splitAfterChanges) continue;
             const holding = batches.filter((batch) => batch.changes.some((c) => c.dbVersion === index + 1));
             expect(holding).toHaveLength(1);
           }

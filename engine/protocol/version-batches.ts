@@ -24,6 +24,8 @@ export interface VersionBatch {
 
 /** Frames stay under a quarter of the frame limit, leaving room for one large change. */
 const SPLIT_SHARE_OF_FRAME_LIMIT = 4;
+/** What a changes frame holds besides its changes (tag, throughVersion, count), at most. */
+export const CHANGES_FRAME_OVERHEAD_BYTES = 32;
 const MAX_SPLIT_VERSION_BYTES = 4 * 1024 * 1024;
 
 /** Where a version too large for one frame is cut, for peers that accept frames of `maxFrameBytes`. */
@@ -107,8 +109,14 @@ export function splitIntoVersionBatches(
         close(current.length, wholeThrough);
       }
     }
-    current.push(change);
     const size = sizeOf(change);
+    // One large change must not carry a full batch past what a frame may hold.
+    const frameBudget = limits.splitVersionBytes * SPLIT_SHARE_OF_FRAME_LIMIT - CHANGES_FRAME_OVERHEAD_BYTES;
+    if (current.length > 0 && currentBytes + size > frameBudget) {
+      versionBytes = 0;
+      close(current.length, wholeThrough);
+    }
+    current.push(change);
     currentBytes += size;
     versionBytes += size;
   }
