@@ -91,6 +91,15 @@ async function handshake(serverSiteId: SiteId = SERVER_A): Promise<FakeSocket> {
   return socket;
 }
 
+/** Replaces the test's client with one whose frames hold 4 KiB, connected and caught up. */
+async function restartWithSmallFrames(): Promise<FakeSocket> {
+  await client.stop();
+  client = await attachSyncClient(clientOptions({ maxFrameBytes: 4096 }));
+  client.start();
+  await flush();
+  return handshake();
+}
+
 function clientOptions(overrides: Partial<SyncClientOptions> = {}): SyncClientOptions {
   return {
     db: fromSqliteConnection(connection),
@@ -173,12 +182,8 @@ describe('SyncClient connection loop', () => {
   });
 
   it('sends a transaction too large for a frame in parts, four unacknowledged at most, the last one completing it', async () => {
-    await client.stop();
     // 4 KiB frames: versions are cut at 1 KiB, so 200 rows in one transaction go in several parts.
-    client = await attachSyncClient(clientOptions({ maxFrameBytes: 4096 }));
-    client.start();
-    await flush();
-    const socket = await handshake();
+    const socket = await restartWithSmallFrames();
     connection.exec(
       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) INSERT INTO items SELECT i, 'title ' || i FROM n",
     );
@@ -201,12 +206,8 @@ describe('SyncClient connection loop', () => {
   });
 
   it('names a local change too large for any frame instead of sending it', async () => {
-    await client.stop();
-    client = await attachSyncClient(clientOptions({ maxFrameBytes: 4096 }));
-    client.start();
-    await flush();
-    const socket = await handshake();
-    connection.exec("INSERT INTO items VALUES (1, ?)", ['x'.repeat(5000)]);
+    const socket = await restartWithSmallFrames();
+    connection.exec('INSERT INTO items VALUES (1, ?)', ['x'.repeat(5000)]);
     await flush();
     expect(socket.sent.some((message) => message.type === 'changes')).toBe(false);
     expect(socket.closedWith).toBe(CLOSE_CODES.frameTooLarge);
