@@ -86,6 +86,7 @@ export function splitIntoVersionBatches(
   let versionBytes = 0;
   // The newest version that the batches so far and `current` hold whole.
   let wholeThrough = afterVersion;
+  const frameBudget = limits.splitVersionBytes * SPLIT_SHARE_OF_FRAME_LIMIT - CHANGES_FRAME_OVERHEAD_BYTES;
   const close = (count: number, throughVersion: number): void => {
     batches.push({ changes: current.slice(0, count), throughVersion });
     current = current.slice(count);
@@ -111,7 +112,6 @@ export function splitIntoVersionBatches(
     }
     const size = sizeOf(change);
     // One large change must not carry a full batch past what a frame may hold.
-    const frameBudget = limits.splitVersionBytes * SPLIT_SHARE_OF_FRAME_LIMIT - CHANGES_FRAME_OVERHEAD_BYTES;
     if (current.length > 0 && currentBytes + size > frameBudget) {
       versionBytes = 0;
       close(current.length, wholeThrough);
