@@ -7,6 +7,8 @@
  *     bookkeeping and the pending tracker cost on top of cr-sqlite's own merge.
  * (c) the time to update the pending count after one small local commit, with 10k
  *     and with 1M changes already in the database: it must not grow with the database.
+ * (d) one local transaction too large for a frame (200k changes, about 9 MB), from
+ *     its commit until the server has acknowledged all of it, sent in parts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,8 +25,10 @@ import type { WebSocketLike } from '../engine/client/websocket-like.ts';
 import { startSyncServer } from '../engine/server/node-sync-server.ts';
 import { openMemoryDatabase } from '../engine/sqlite/open-memory-database.ts';
 import type { SqliteConnection } from '../engine/sqlite/sqlite-connection.ts';
+import { readWrittenDbVersion } from '../engine/sqlite/written-db-version.ts';
 
 const CATCH_UP_ROWS = 50_000; // two columns each: 100k changes
+const UPLOAD_ROWS = 100_000; // two columns each: 200k changes in one transaction
 const PENDING_SIZES = [10_000, 1_000_000] as const;
 const PENDING_COMMITS = 21;
 const PENDING_COLUMNS = 4;
@@ -48,10 +52,6 @@ async function openWithSchema(): Promise<SqliteConnection> {
   const connection = await openMemoryDatabase();
   connection.exec(SCHEMA.sql);
   return connection;
-}
-
-function dbVersion(connection: SqliteConnection): number {
-  return Number(connection.all('SELECT crsql_db_version()')[0]?.[0]);
 }
 
 async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
@@ -96,6 +96,40 @@ async function catchUp(): Promise<{ rate: number; seconds: number; connection: S
   }
 }
 
+async function largeUpload(): Promise<{ rate: number; seconds: number; changes: number }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'greenlight-bench-'));
+  const server = await startSyncServer({ dataDir, schema: SCHEMA, port: 0, allowExec: true });
+  const connection = await openWithSchema();
+  try {
+    const client = await attachSyncClient({
+      db: fromSqliteConnection(connection),
+      url: server.wsUrl,
+      database: 'bench',
+      schema: { name: SCHEMA.name, version: SCHEMA.version },
+      createWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    });
+    client.start();
+    await waitUntil(() => client.getSnapshot().status.status === 'synced', 60_000);
+    const started = performance.now();
+    connection.exec(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${UPLOAD_ROWS})
+       INSERT INTO items SELECT i, 'title number ' || i, i * 7 FROM n`,
+    );
+    // Acknowledged means the client stored the server's ack of the commit's version.
+    const committed = readWrittenDbVersion(connection);
+    const acked = (): number => Number(connection.all('SELECT acked_local_version FROM greenlight_sync_meta')[0]?.[0]);
+    await waitUntil(() => acked() >= committed, 300_000);
+    const seconds = (performance.now() - started) / 1000;
+    await client.stop();
+    const changes = UPLOAD_ROWS * 2;
+    return { rate: changes / seconds, seconds, changes };
+  } finally {
+    connection.close();
+    await server.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function bareApply(source: SqliteConnection): Promise<{ rate: number; seconds: number }> {
   const changes = source.all(`SELECT ${CHANGE_COLUMNS} FROM crsql_changes ORDER BY db_version, seq`).map(changeFromRow);
   const target = await openWithSchema();
@@ -122,7 +156,7 @@ async function pendingUpdate(existing: number): Promise<number> {
   const db = fromSqliteConnection(connection);
   await ensureSyncMetadata(db);
   // The existing changes were synced long ago: the tracker starts from there.
-  const baseline = dbVersion(connection);
+  const baseline = readWrittenDbVersion(connection);
   connection.exec('UPDATE greenlight_sync_meta SET acked_local_version = ?, counted_local_version = ? WHERE id = 1', [baseline, baseline]);
   const timings: number[] = [];
   for (let commit = 0; commit < PENDING_COMMITS; commit++) {
@@ -164,6 +198,7 @@ async function main(): Promise<void> {
   a.connection.close();
   const small = await pendingUpdate(PENDING_SIZES[0]);
   const large = await pendingUpdate(PENDING_SIZES[1]);
+  const d = await largeUpload();
   const ratio = a.rate / b.rate;
   const growth = large / small;
   printTable([
@@ -173,6 +208,7 @@ async function main(): Promise<void> {
     { measure: '(c) pending update, 10k changes', value: `${format(small, 3)} ms`, note: `median of ${PENDING_COMMITS} commits of 3 rows` },
     { measure: '(c) pending update, 1M changes', value: `${format(large, 3)} ms`, note: `median of ${PENDING_COMMITS} commits of 3 rows` },
     { measure: '1M / 10k', value: format(growth, 2), note: `target <= 2: ${growth <= 2 ? 'met' : 'MISSED'}` },
+    { measure: '(d) one large local transaction', value: `${format(d.rate)} changes/s`, note: `${format(d.changes)} changes, commit to acknowledged in ${format(d.seconds, 2)} s` },
   ]);
   console.log(`\ntotal ${format((performance.now() - started) / 1000, 1)} s`);
 }
