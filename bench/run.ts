@@ -19,10 +19,10 @@ import { fromSqliteConnection } from '../engine/client/adapters/from-sqlite-conn
 import { insertChanges } from '../engine/client/apply-server-changes.ts';
 import { CHANGE_COLUMNS, changeFromRow } from '../engine/client/change-rows.ts';
 import { countLocalCommits } from '../engine/client/pending-tracker.ts';
-import { attachSyncClient } from '../engine/client/sync-client.ts';
+import { attachSyncClient, type SyncClient } from '../engine/client/sync-client.ts';
 import { ensureSyncMetadata } from '../engine/client/sync-metadata.ts';
 import type { WebSocketLike } from '../engine/client/websocket-like.ts';
-import { startSyncServer } from '../engine/server/node-sync-server.ts';
+import { startSyncServer, type RunningSyncServer } from '../engine/server/node-sync-server.ts';
 import { openMemoryDatabase } from '../engine/sqlite/open-memory-database.ts';
 import type { SqliteConnection } from '../engine/sqlite/sqlite-connection.ts';
 import { readWrittenDbVersion } from '../engine/sqlite/written-db-version.ts';
@@ -62,10 +62,30 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void>
   }
 }
 
-async function catchUp(): Promise<{ rate: number; seconds: number; connection: SqliteConnection; changes: number }> {
+/** Runs `body` against a sync server on a temporary folder, removed afterwards. */
+async function withServer<T>(body: (server: RunningSyncServer) => Promise<T>): Promise<T> {
   const dataDir = await mkdtemp(join(tmpdir(), 'greenlight-bench-'));
   const server = await startSyncServer({ dataDir, schema: SCHEMA, port: 0, allowExec: true });
   try {
+    return await body(server);
+  } finally {
+    await server.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function attachBenchClient(connection: SqliteConnection, server: RunningSyncServer): Promise<SyncClient> {
+  return attachSyncClient({
+    db: fromSqliteConnection(connection),
+    url: server.wsUrl,
+    database: 'bench',
+    schema: { name: SCHEMA.name, version: SCHEMA.version },
+    createWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+  });
+}
+
+async function catchUp(): Promise<{ rate: number; seconds: number; connection: SqliteConnection; changes: number }> {
+  return withServer(async (server) => {
     const response = await fetch(`${server.httpUrl}/bench/exec`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -76,13 +96,7 @@ async function catchUp(): Promise<{ rate: number; seconds: number; connection: S
     });
     if (!response.ok) throw new Error(`could not seed the server: ${response.status} ${await response.text()}`);
     const connection = await openWithSchema();
-    const client = await attachSyncClient({
-      db: fromSqliteConnection(connection),
-      url: server.wsUrl,
-      database: 'bench',
-      schema: { name: SCHEMA.name, version: SCHEMA.version },
-      createWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
-    });
+    const client = await attachBenchClient(connection, server);
     const started = performance.now();
     client.start();
     await waitUntil(() => client.getSnapshot().status.status === 'synced', 120_000);
@@ -90,44 +104,33 @@ async function catchUp(): Promise<{ rate: number; seconds: number; connection: S
     await client.stop();
     const changes = Number(connection.all('SELECT COUNT(*) FROM crsql_changes')[0]?.[0]);
     return { rate: changes / seconds, seconds, connection, changes };
-  } finally {
-    await server.close();
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function largeUpload(): Promise<{ rate: number; seconds: number; changes: number }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'greenlight-bench-'));
-  const server = await startSyncServer({ dataDir, schema: SCHEMA, port: 0, allowExec: true });
-  const connection = await openWithSchema();
-  try {
-    const client = await attachSyncClient({
-      db: fromSqliteConnection(connection),
-      url: server.wsUrl,
-      database: 'bench',
-      schema: { name: SCHEMA.name, version: SCHEMA.version },
-      createWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
-    });
-    client.start();
-    await waitUntil(() => client.getSnapshot().status.status === 'synced', 60_000);
-    const started = performance.now();
-    connection.exec(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${UPLOAD_ROWS})
-       INSERT INTO items SELECT i, 'title number ' || i, i * 7 FROM n`,
-    );
-    // Acknowledged means the client stored the server's ack of the commit's version.
-    const committed = readWrittenDbVersion(connection);
-    const acked = (): number => Number(connection.all('SELECT acked_local_version FROM greenlight_sync_meta')[0]?.[0]);
-    await waitUntil(() => acked() >= committed, 300_000);
-    const seconds = (performance.now() - started) / 1000;
-    await client.stop();
-    const changes = UPLOAD_ROWS * 2;
-    return { rate: changes / seconds, seconds, changes };
-  } finally {
-    connection.close();
-    await server.close();
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  return withServer(async (server) => {
+    const connection = await openWithSchema();
+    try {
+      const client = await attachBenchClient(connection, server);
+      client.start();
+      await waitUntil(() => client.getSnapshot().status.status === 'synced', 60_000);
+      const started = performance.now();
+      connection.exec(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${UPLOAD_ROWS})
+         INSERT INTO items SELECT i, 'title number ' || i, i * 7 FROM n`,
+      );
+      // Acknowledged means the client stored the server's ack of the commit's version.
+      const committed = readWrittenDbVersion(connection);
+      const acked = (): number => Number(connection.all('SELECT acked_local_version FROM greenlight_sync_meta')[0]?.[0]);
+      await waitUntil(() => acked() >= committed, 300_000);
+      const seconds = (performance.now() - started) / 1000;
+      await client.stop();
+      const changes = UPLOAD_ROWS * 2;
+      return { rate: changes / seconds, seconds, changes };
+    } finally {
+      connection.close();
+    }
+  });
 }
 
 async function bareApply(source: SqliteConnection): Promise<{ rate: number; seconds: number }> {

@@ -1,17 +1,11 @@
 import type { Change } from '../protocol/messages.ts';
 import type { ClientDatabase } from './client-database.ts';
-import { readWrittenDbVersionAsync } from '../sqlite/written-db-version.ts';
 import { CHANGE_COLUMNS, changeFromRow } from './change-rows.ts';
 
 /** A run of whole local db_versions to send: the server acks `throughVersion` once it commits them. */
 export interface LocalChangeBatch {
   readonly changes: readonly Change[];
   readonly throughVersion: number;
-}
-
-/** The newest version any change carries; see written-db-version.ts for why not crsql_db_version(). */
-export function readLocalDbVersion(db: ClientDatabase): Promise<number> {
-  return readWrittenDbVersionAsync(db);
 }
 
 /**

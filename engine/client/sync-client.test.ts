@@ -314,20 +314,7 @@ describe('SyncClient connection loop', () => {
   it('nuke and resync starts over on the fresh database the host hands back', async () => {
     const fresh = await openMemoryDatabase();
     fresh.exec("CREATE TABLE items (id INTEGER PRIMARY KEY NOT NULL, title TEXT); SELECT crsql_as_crr('items');");
-    const nuked = await attachSyncClient({
-      db: fromSqliteConnection(connection),
-      url: 'ws://test.invalid/sync',
-      database: 'unit',
-      schema: SCHEMA,
-      createWebSocket: () => {
-        const socket = new FakeSocket();
-        sockets.push(socket);
-        return socket;
-      },
-      timing: TIMING,
-      random: () => 0,
-      resetDatabase: async () => fromSqliteConnection(fresh),
-    });
+    const nuked = await attachSyncClient(clientOptions({ resetDatabase: async () => fromSqliteConnection(fresh) }));
     try {
       nuked.start();
       await flush();

@@ -6,7 +6,8 @@ import { CLOSE_CODES, DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../proto
 import { CHANGES_FRAME_OVERHEAD_BYTES, splitIntoVersionBatches, versionBatchLimits, type VersionBatch } from '../protocol/version-batches.ts';
 import { applyServerChanges } from './apply-server-changes.ts';
 import type { ClientDatabase } from './client-database.ts';
-import { readLocalChangeBatch, readLocalDbVersion } from './local-changes.ts';
+import { readWrittenDbVersionAsync } from '../sqlite/written-db-version.ts';
+import { readLocalChangeBatch } from './local-changes.ts';
 import { acknowledgeThrough } from './pending-tracker.ts';
 import type { SerialQueue } from './serial-queue.ts';
 import type { SyncEvent, SyncTimingOptions } from './sync-events.ts';
@@ -321,7 +322,7 @@ export class SyncConnection {
     for (;;) {
       const after = this.#sentThrough;
       const read = await this.#options.queue.run(async () => {
-        const current = await readLocalDbVersion(this.#options.db);
+        const current = await readWrittenDbVersionAsync(this.#options.db);
         return current > after ? readLocalChangeBatch(this.#options.db, after, current, MAX_READ_CHANGES) : null;
       });
       if (read === null || this.#ended) return false;
