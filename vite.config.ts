@@ -3,10 +3,20 @@ import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/system-chromium.ts';
+import { CHROMIUM_ARGS, describeTestChromium, resolveTestChromium, type TestChromium } from './scripts/test-chromium.ts';
 
 // Larger than Storybook's 1200x900 test frame, or screenshots come out scaled.
 const PAGE_VIEWPORT = { width: 1600, height: 1200 } as const;
+
+// Only a test run needs the browser; Storybook's dev server reads this config too.
+// Vitest evaluates this file once per project; the browser is resolved and named once.
+const testChromium: TestChromium | null = process.env['VITEST'] === undefined ? null : await onceTestChromium();
+
+async function onceTestChromium(): Promise<TestChromium> {
+  const shared = globalThis as { greenlightTestChromium?: Promise<TestChromium> };
+  shared.greenlightTestChromium ??= resolveTestChromium().then((browser) => (console.log(describeTestChromium(browser)), browser));
+  return shared.greenlightTestChromium;
+}
 
 // A fresh object per project: two projects sharing one browser config are
 // rejected as a duplicate project name.
@@ -16,7 +26,7 @@ function headlessChromium() {
     headless: true,
     provider: playwright({
       launchOptions: {
-        executablePath: CHROMIUM_PATH,
+        ...(testChromium === null ? {} : { executablePath: testChromium.executablePath, env: { ...process.env, ...testChromium.env } }),
         args: [...CHROMIUM_ARGS],
       },
       contextOptions: { viewport: { ...PAGE_VIEWPORT }, deviceScaleFactor: 1 },

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright';
 import { loadSchemaFile, startSyncServer, type RunningSyncServer } from '../engine/server/node-sync-server.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './system-chromium.ts';
+import { CHROMIUM_ARGS, describeTestChromium, resolveTestChromium } from './test-chromium.ts';
 
 /** Generous: a scenario's play function drives a live engine through several states. */
 const ENTRY_TIMEOUT_MS = 30_000;
@@ -120,7 +120,14 @@ async function main(): Promise<number> {
     const entries = Object.values(index.entries);
     server = await serve(outputDir);
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
+    const testChromium = await resolveTestChromium();
+    console.log(describeTestChromium(testChromium));
+    browser = await chromium.launch({
+      executablePath: testChromium.executablePath,
+      env: { ...process.env, ...testChromium.env },
+      args: [...CHROMIUM_ARGS],
+      headless: true,
+    });
     let failed = 0;
     for (const entry of entries) {
       if (process.env['GREENLIGHT_VERBOSE'] === '1') console.log(`opening ${entry.id}`);

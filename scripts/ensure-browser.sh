@@ -1,25 +1,23 @@
 #!/usr/bin/env bash
-# Browser tests need a Chromium and the fonts the screenshot baselines were made
-# with. Playwright's own browsers cannot be downloaded everywhere, so Greenlight
-# uses Debian's: installed here when missing and we may (root with apt-get).
+# Browser tests run on the Chromium that package-lock.json pins (@sparticuz/chromium)
+# and fonts from npm, so nothing here comes from the system's browser or fonts. This
+# unpacks that browser once, installs any shared library it still lacks (none on
+# Debian 12: the package ships NSS, NSPR and expat; libc and libgcc are always
+# there), and prints which browser the tests will use.
 set -euo pipefail
-browser="${GREENLIGHT_CHROMIUM:-/usr/bin/chromium}"
-missing=()
-[ -x "$browser" ] || missing+=(chromium)
-if command -v dpkg >/dev/null 2>&1 && ! dpkg -s fonts-dejavu-core >/dev/null 2>&1; then
-  missing+=(fonts-dejavu-core)
-fi
-[ "${#missing[@]}" -eq 0 ] && exit 0
+cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "greenlight: installing ${missing[*]} from Debian for the browser tests" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  exit 0
+mapfile -t missing < <(npx tsx scripts/test-chromium.ts --missing-packages)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 && [[ ! " ${missing[*]} " =~ " unknown " ]]; then
+    echo "greenlight: installing ${missing[*]} from Debian for the pinned Chromium" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "greenlight: the pinned Chromium needs shared libraries this machine lacks (${missing[*]})." >&2
+    echo "  See 'Browser tests' in README.md; 'ldd' on the path below names them." >&2
+    exit 1
+  fi
 fi
-
-echo "greenlight: the browser tests need ${missing[*]}." >&2
-echo "  Debian/Ubuntu: sudo apt-get install chromium fonts-dejavu-core" >&2
-echo "  Or point GREENLIGHT_CHROMIUM at a Chromium binary (e.g. Playwright's)." >&2
-exit 1
+npx tsx scripts/test-chromium.ts
