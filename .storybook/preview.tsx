@@ -2,6 +2,7 @@ import type { Decorator, Preview } from '@storybook/react-vite';
 import { useLayoutEffect, type ReactNode } from 'react';
 import '../components/greenlight.css';
 import './preview.css';
+import { pinnedFontsLoaded } from './pinned-fonts.ts';
 
 type Theme = 'light' | 'dark';
 
@@ -38,6 +39,8 @@ const withStoryFrame: Decorator = (Story, context) => (
 
 const preview: Preview = {
   decorators: [withStoryFrame],
+  // A story renders once its fonts are here, so no one sees (or captures) the fallback.
+  loaders: [async () => (await pinnedFontsLoaded(), {})],
   globalTypes: {
     theme: {
       description: 'Greenlight colour theme',
