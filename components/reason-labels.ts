@@ -1,10 +1,12 @@
-import type { DisconnectReason, IncompatibleReason, StuckReason } from '../engine/client/sync-status.ts';
+import type { DisconnectReason, IncompatibleReason, StuckReason, WaitingFor } from '../engine/client/sync-status.ts';
 
 /** Each typed reason in plain words, for people who have never heard of a handshake. */
 export interface ReasonLabels {
   /** Short, shown on the badge itself. */
   readonly disconnect: Readonly<Record<DisconnectReason, string>>;
   readonly stuck: Readonly<Record<StuckReason, string>>;
+  /** What a `waiting` light waits for. */
+  readonly waiting: Readonly<Record<WaitingFor, string>>;
   readonly incompatible: Readonly<Record<IncompatibleReason, string>>;
 }
 
@@ -19,6 +21,10 @@ export const reasonLabelsEn: ReasonLabels = {
     'acks-stalled': 'The server has stopped confirming that it saved your changes.',
     'heartbeat-lost': 'The server stopped answering, although the connection still looks open.',
     'apply-failed': 'Changes from the server could not be saved on this device.',
+  },
+  waiting: {
+    'server-version': 'The server has gone quiet for a moment: changes made elsewhere since it last spoke may not be here yet.',
+    'server-changes': 'The server announced changes that have not arrived yet.',
   },
   incompatible: {
     'schema-mismatch': 'This device stores the data in a different layout than the server, so they cannot exchange changes.',

@@ -21,8 +21,9 @@ export function RemoteDbBadgeDetails({ status, diagnostics, now, labels, onRecov
 
   if (status.status === 'disconnected') rows.push([labels.reason, labels.reasons.disconnect[status.reason]]);
   if (status.status === 'stuck') rows.push([labels.reason, labels.reasons.stuck[status.reason]]);
+  if (status.status === 'waiting') rows.push([labels.reason, labels.reasons.waiting[status.waitingFor]]);
   if (status.status === 'incompatible') rows.push([labels.reason, labels.reasons.incompatible[status.reason]]);
-  if (status.status === 'disconnected' || status.status === 'stuck' || status.status === 'incompatible') {
+  if (status.status === 'disconnected' || status.status === 'stuck' || status.status === 'incompatible' || status.status === 'waiting') {
     rows.push([labels.since, ago(status.since)]);
   }
   if (status.status === 'connecting') {

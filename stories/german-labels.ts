@@ -12,6 +12,10 @@ const reasonLabelsDe: ReasonLabels = {
     'heartbeat-lost': 'Der Server antwortet nicht mehr, obwohl die Verbindung noch offen wirkt.',
     'apply-failed': 'Änderungen vom Server konnten auf diesem Gerät nicht gespeichert werden.',
   },
+  waiting: {
+    'server-version': 'Der Server schweigt gerade: Änderungen, die seitdem anderswo gemacht wurden, fehlen hier vielleicht noch.',
+    'server-changes': 'Der Server hat Änderungen angekündigt, die noch nicht angekommen sind.',
+  },
   incompatible: {
     'schema-mismatch': 'Dieses Gerät speichert die Daten in einem anderen Aufbau als der Server.',
     'server-rebuilt': 'Die Datenbank des Servers wurde neu aufgebaut; die Kopie hier passt nicht mehr dazu.',
@@ -30,6 +34,7 @@ export const remoteDbBadgeLabelsDe: RemoteDbBadgeLabels = {
     idle: 'nicht gestartet',
     connecting: 'verbindet',
     'catching-up': 'holt auf',
+    waiting: 'wartet auf Server',
     synced: 'synchron',
     syncing: 'speichert',
     disconnected: 'getrennt',
@@ -40,6 +45,7 @@ export const remoteDbBadgeLabelsDe: RemoteDbBadgeLabels = {
     idle: 'Die Synchronisierung hat noch nicht begonnen.',
     connecting: 'Verbindung zum Server wird aufgebaut.',
     'catching-up': 'Änderungen von anderen Geräten werden heruntergeladen.',
+    waiting: 'Verbunden, aber es kommt gerade nichts vom Server. Es wird nichts heruntergeladen; Ihre Änderungen bleiben auf diesem Gerät.',
     synced: 'Alles vom Server ist hier, und alles, was Sie ändern, wird auf dem Server gespeichert.',
     syncing: 'Aktuell. Ihre letzten Änderungen sind auf dem Weg zum Server.',
     disconnected: 'Nicht verbunden. Ihre Änderungen bleiben auf diesem Gerät und werden später gesendet.',

@@ -52,6 +52,17 @@ export const CatchingUp: Story = {
   },
 };
 
+/** Waiting for the server: nothing downloads, so the progress dialog stays shut. */
+export const Waiting: Story = {
+  args: { snapshot: snapshotOf(STATUSES.waiting) },
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).getByRole('button', { name: /waiting for server/ })).toHaveAttribute('data-status', 'waiting');
+    // The dialog's delay is 0 here: a dialog that would open has had its chance.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(screen.queryByRole('dialog')).toBeNull();
+  },
+};
+
 export const Incompatible: Story = {
   args: { snapshot: snapshotOf(STATUSES.incompatible) },
   play: async () => {

@@ -27,6 +27,15 @@ type Story = StoryObj<typeof meta>;
 export const Idle: Story = { args: { status: STATUSES.idle } };
 export const Connecting: Story = { args: { status: STATUSES.connecting } };
 export const CatchingUp: Story = { args: { status: STATUSES['catching-up'] } };
+/** Connected, the server's word overdue, nothing downloading: yellow, no bar. */
+export const Waiting: Story = {
+  args: { status: STATUSES.waiting },
+  play: async ({ canvasElement }) => {
+    const badge = within(canvasElement).getByRole('button', { name: 'Remote DB (3 pending) waiting for server' });
+    await expect(badge).toHaveAttribute('data-status', 'waiting');
+    await expect(badge.querySelector('.greenlight-badge__meter')).toBeNull();
+  },
+};
 export const Synced: Story = {
   args: { status: STATUSES.synced },
   play: async ({ canvasElement }) => {
@@ -50,6 +59,11 @@ export const Incompatible: Story = { args: { status: STATUSES.incompatible } };
 /** The popover a click opens: the status in words, the reason, diagnostics and, when stuck, recovery. */
 export const DetailsOpen: Story = {
   args: { status: STATUSES.stuck, diagnostics: STUCK_DIAGNOSTICS, defaultOpen: true, onRecover: () => undefined },
+  parameters: { screenshot: 'page' },
+};
+
+export const DetailsOpenWaiting: Story = {
+  args: { status: STATUSES.waiting, diagnostics: HEALTHY_DIAGNOSTICS, defaultOpen: true },
   parameters: { screenshot: 'page' },
 };
 

@@ -81,6 +81,7 @@ export const STATUSES: { readonly [K in SyncStatusName]: StatusOf<K> } = {
   idle: { status: 'idle', pending: NOTHING_PENDING },
   connecting: { status: 'connecting', pending: NOTHING_PENDING, attempt: 2, nextRetryAt: null },
   'catching-up': { status: 'catching-up', pending: NOTHING_PENDING, progress: PROGRESS_MIDWAY },
+  waiting: { status: 'waiting', pending: THREE_PENDING, waitingFor: 'server-version', since: FIXED_NOW - 1_800 },
   synced: { status: 'synced', pending: NOTHING_PENDING, lastSyncedAt: FIXED_NOW - 4_000 },
   syncing: { status: 'syncing', pending: THREE_PENDING, lastSyncedAt: FIXED_NOW - 4_000 },
   disconnected: {

@@ -362,6 +362,36 @@ describe('liveness on the loop tick', () => {
     await vi.advanceTimersByTimeAsync(TIMING.backoffMaxMs);
     expect(sockets.length).toBeGreaterThanOrEqual(2);
   });
+
+  it('shows stuck: heartbeat-lost from the tick that closes a silent socket until the next attempt, through the backoff', async () => {
+    await client.stop();
+    // random 0: the first retry waits exactly half of backoffInitialMs.
+    const timing = { ...TIMING, backoffInitialMs: 1_000, backoffMaxMs: 2_000 };
+    client = await attachSyncClient(clientOptions({ timing }));
+    const seen: Array<{ at: number; status: string; reason: string | null; attempts: number }> = [];
+    client.subscribe(() => {
+      const { status, diagnostics } = client.getSnapshot();
+      seen.push({ at: Date.now(), status: status.status, reason: 'reason' in status ? status.reason : null, attempts: diagnostics.connectAttempts });
+    });
+    client.start();
+    await flush();
+    const socket = await handshake();
+    await vi.advanceTimersByTimeAsync(TIMING.heartbeatTimeoutMs + TICK_INTERVAL_MS);
+    expect(socket.closedWith).toBe(CLOSE_CODES.heartbeatLost);
+    await vi.advanceTimersByTimeAsync(timing.backoffInitialMs);
+    expect(sockets).toHaveLength(2);
+    const lostIndex = seen.findIndex((record) => record.reason === 'heartbeat-lost');
+    expect(lostIndex).toBeGreaterThan(-1);
+    const lost = seen[lostIndex]!;
+    const nextAttempt = seen.findIndex((record) => record.attempts > lost.attempts);
+    expect(nextAttempt).toBeGreaterThan(lostIndex);
+    // Everything published from the loss until the next attempt says heartbeat-lost.
+    expect(seen.slice(lostIndex, nextAttempt).map((record) => `${record.status}: ${record.reason}`)).toEqual(
+      seen.slice(lostIndex, nextAttempt).map(() => 'stuck: heartbeat-lost'),
+    );
+    expect(seen[nextAttempt]!.at - lost.at).toBe(timing.backoffInitialMs / 2);
+    expect(seen[nextAttempt]).toMatchObject({ status: 'disconnected', reason: 'closed' });
+  });
 });
 
 describe('a stream that lost frames', () => {
@@ -408,8 +438,8 @@ describe('green windows', () => {
       await vi.advanceTimersByTimeAsync(1);
       expect(Date.now()).toBe(heardAt + windowMs + 1);
       // The deadline timer published it: a view that only listens hears of it too.
-      expect(published.at(-1)).toBe('catching-up');
-      expect(windowed.getSnapshot().status.status).toBe('catching-up');
+      expect(published.at(-1)).toBe('waiting');
+      expect(windowed.getSnapshot().status.status).toBe('waiting');
     } finally {
       await windowed.stop();
     }
@@ -438,7 +468,8 @@ describe('getSnapshot on a stalled clock', () => {
       vi.setSystemTime(heardAt + windowMs + 1);
       const late = windowed.getSnapshot();
       expect(isGreen(late.status)).toBe(false);
-      expect(late.status).toMatchObject({ status: 'catching-up' });
+      expect(late.status).toMatchObject({ status: 'waiting', waitingFor: 'server-version' });
+      expect(late.progress).toBeNull();
       // Kept: asking again, with or without time passing, gives the same object.
       expect(windowed.getSnapshot()).toBe(late);
       vi.setSystemTime(heardAt + windowMs + 50);
@@ -454,13 +485,13 @@ describe('getSnapshot on a stalled clock', () => {
       const heard: string[] = [];
       windowed.subscribe(() => heard.push(windowed.getSnapshot().status.status));
       vi.setSystemTime(heardAt + windowMs + 1);
-      expect(windowed.getSnapshot().status.status).toBe('catching-up');
+      expect(windowed.getSnapshot().status.status).toBe('waiting');
       expect(heard).toEqual([]);
       await Promise.resolve();
-      expect(heard).toEqual(['catching-up']);
+      expect(heard).toEqual(['waiting']);
       // The deadline timer, when it finally runs, has nothing left to change or tell.
       await vi.advanceTimersByTimeAsync(0);
-      expect(heard).toEqual(['catching-up']);
+      expect(heard).toEqual(['waiting']);
     } finally {
       await windowed.stop();
     }

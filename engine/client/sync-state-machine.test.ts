@@ -298,8 +298,9 @@ describe('green needs every condition', () => {
     const fresh = play([...events, { type: 'tick', at: 4 + G1_WINDOW }]);
     expect(statusOf(fresh).status).toBe('synced');
     const stale = play([...events, { type: 'tick', at: 4 + G1_WINDOW + 1 }]);
-    expect(statusOf(stale)).toEqual({ status: 'catching-up', pending: NONE, progress: progressOf(stale) });
-    expect(progressOf(stale)).toMatchObject({ changesDone: 0, startedAt: 4 + G1_WINDOW + 1 });
+    // Announced but not arrived: nothing is downloading, so no progress.
+    expect(statusOf(stale)).toEqual({ status: 'waiting', pending: NONE, waitingFor: 'server-changes', since: 4 + G1_WINDOW });
+    expect(progressOf(stale)).toBeNull();
     const applied = play([{ type: 'changes-applied', at: 2_100, serverVersion: 20, changes: 2, rows: 1, bytes: 80 }], stale);
     expect(statusOf(applied)).toEqual({ status: 'synced', pending: NONE, lastSyncedAt: 2_100 });
     expect(diagnosticsOf(applied).appliedServerVersion).toBe(20);
@@ -315,7 +316,7 @@ describe('green needs every condition', () => {
       { type: 'caught-up', at: 5, serverVersion: 25 },
       { type: 'tick', at: 3 + G1_WINDOW + 1 },
     ]);
-    expect(statusOf(state).status).toBe('catching-up');
+    expect(statusOf(state)).toMatchObject({ status: 'waiting', waitingFor: 'server-changes', since: 3 + G1_WINDOW });
   });
 
   test('a silent link stops being green once the server version was last heard the G1 window ago, before heartbeat-lost', () => {
@@ -323,10 +324,10 @@ describe('green needs every condition', () => {
     expect(statusOf(play([{ type: 'tick', at: 5 + G1_WINDOW }], base)).status).toBe('synced');
     const unknown = play([{ type: 'tick', at: 5 + G1_WINDOW + 1 }], base);
     expect(G1_WINDOW + 1).toBeLessThan(T.heartbeatTimeoutMs);
-    expect(statusOf(unknown).status).toBe('catching-up');
+    expect(statusOf(unknown)).toEqual({ status: 'waiting', pending: NONE, waitingFor: 'server-version', since: 5 + G1_WINDOW });
     // An ack proves the server alive, but not what it committed meanwhile.
     const acked = play([{ type: 'ack', at: G1_WINDOW, committedClientVersion: 0 }, { type: 'tick', at: 5 + G1_WINDOW + 1 }], base);
-    expect(statusOf(acked).status).toBe('catching-up');
+    expect(statusOf(acked).status).toBe('waiting');
     const heard = play([{ type: 'heartbeat', at: 5 + G1_WINDOW + 2, serverVersion: 10 }], unknown);
     expect(statusOf(heard).status).toBe('synced');
   });
@@ -336,7 +337,7 @@ describe('green needs every condition', () => {
     const base = green();
     expect(greenExpiresAt(base, T)).toBe(5 + G1_WINDOW + 1);
     expect(statusOf(play([{ type: 'tick', at: 5 + G1_WINDOW }], base)).status).toBe('synced');
-    expect(statusOf(play([{ type: 'tick', at: 5 + G1_WINDOW + 1 }], base)).status).toBe('catching-up');
+    expect(statusOf(play([{ type: 'tick', at: 5 + G1_WINDOW + 1 }], base)).status).toBe('waiting');
   });
 
   test("G1's window runs from when a version's frame arrived, not from when the queue got to it", () => {
@@ -345,10 +346,10 @@ describe('green needs every condition', () => {
     expect(diagnosticsOf(late).lastHeartbeatAt).toBe(500);
     expect(greenExpiresAt(late, T)).toBe(500 + G1_WINDOW + 1);
     expect(statusOf(play([{ type: 'tick', at: 500 + G1_WINDOW }], late)).status).toBe('synced');
-    expect(statusOf(play([{ type: 'tick', at: 500 + G1_WINDOW + 1 }], late)).status).toBe('catching-up');
+    expect(statusOf(play([{ type: 'tick', at: 500 + G1_WINDOW + 1 }], late)).status).toBe('waiting');
     // An announcement it could not apply yet is due from its arrival too.
     const announced = play([{ type: 'heartbeat', at: 1_500, heardAt: 500, serverVersion: 11 }], green());
-    expect(statusOf(play([{ type: 'tick', at: 500 + G1_WINDOW + 1 }], announced)).status).toBe('catching-up');
+    expect(statusOf(play([{ type: 'tick', at: 500 + G1_WINDOW + 1 }], announced)).status).toBe('waiting');
     // An ack's time is taken after its transaction: a frame that arrived earlier does not move that proof back.
     const shortG2: SyncTimingOptions = { ...T, heartbeatTimeoutMs: 1_000 };
     const events: SyncEvent[] = [
@@ -363,6 +364,140 @@ describe('green needs every condition', () => {
     const state = play([{ type: 'heartbeat', at: 1_000, serverVersion: 12 }, { type: 'tick', at: 2_500 }], green());
     expect(statusOf(state).status).toBe('synced');
     expect(diagnosticsOf(state)).toMatchObject({ serverVersion: 12, appliedServerVersion: 12, lastHeartbeatAt: 1_000 });
+  });
+});
+
+describe('waiting: a live link whose G1 window ran out, with nothing arriving', () => {
+  test('a quiet link is waiting for the server version, yellow with no progress, from the lapse until heartbeat-lost', () => {
+    const base = play([{ type: 'pending-changed', at: 5, pending: THREE }], green());
+    const lapsedAt = 5 + G1_WINDOW + 1;
+    const waiting = play([{ type: 'tick', at: lapsedAt }], base);
+    expect(statusOf(waiting)).toEqual({ status: 'waiting', pending: THREE, waitingFor: 'server-version', since: 5 + G1_WINDOW });
+    expect(progressOf(waiting)).toBeNull();
+    // Every tick until proof of life runs out says the same, with the same object: no bar appears meanwhile.
+    let state = waiting;
+    for (let at = lapsedAt + 250; at <= 5 + T.heartbeatTimeoutMs; at += 250) {
+      state = play([{ type: 'tick', at }], state);
+      expect(statusOf(state)).toBe(statusOf(waiting));
+      expect(progressOf(state)).toBeNull();
+    }
+    const lost = play([{ type: 'tick', at: 5 + T.heartbeatTimeoutMs + 1 }], state);
+    expect(statusOf(lost)).toMatchObject({ status: 'stuck', reason: 'heartbeat-lost', since: 5 + T.heartbeatTimeoutMs });
+  });
+
+  test('a catch-up progress that finished just before the lapse is not shown while waiting', () => {
+    const state = play([
+      { type: 'started', at: 0 },
+      { type: 'connect-attempt', at: 1, attempt: 1 },
+      { type: 'socket-opened', at: 2 },
+      accepted(3, 12, 5, 500, 3),
+      { type: 'changes-applied', at: 4, serverVersion: 10, changes: 5, rows: 3, bytes: 500 },
+      { type: 'caught-up', at: G1_WINDOW, serverVersion: 10 },
+      // Version 12, announced at 3, is due while the finished catch-up's progress still lingers.
+      { type: 'tick', at: 3 + G1_WINDOW + 1 },
+    ]);
+    expect(3 + G1_WINDOW + 1 - G1_WINDOW).toBeLessThan(PROGRESS_LINGER_MS);
+    expect(statusOf(state)).toMatchObject({ status: 'waiting', waitingFor: 'server-changes', since: 3 + G1_WINDOW });
+    expect(progressOf(state)).toBeNull();
+  });
+
+  test('changes that start arriving while waiting are catching-up with their progress, then green', () => {
+    // Version 20 announced at the accept, but the catch-up ended at 10.
+    const waiting = play([
+      ...TO_GREEN.slice(0, 3),
+      accepted(3, 20, 5, 500, 3),
+      { type: 'changes-applied', at: 4, serverVersion: 10, changes: 5, rows: 3, bytes: 500 },
+      { type: 'caught-up', at: 5, serverVersion: 10 },
+      { type: 'tick', at: 3 + G1_WINDOW + 1 },
+    ]);
+    expect(statusOf(waiting)).toEqual({ status: 'waiting', pending: NONE, waitingFor: 'server-changes', since: 3 + G1_WINDOW });
+    expect(progressOf(waiting)).toBeNull();
+    const arriving = play([{ type: 'changes-applied', at: 2_100, serverVersion: 15, changes: 4, rows: 2, bytes: 40 }], waiting);
+    expect(statusOf(arriving)).toEqual({ status: 'catching-up', pending: NONE, progress: progressOf(arriving) });
+    // Published at the throttle's pace, like every burst.
+    expect(progressOf(play([{ type: 'tick', at: 2_100 + 100 }], arriving))).toMatchObject({ changesDone: 4 });
+    const done = play([{ type: 'changes-applied', at: 2_200, serverVersion: 20, changes: 4, rows: 2, bytes: 40 }], arriving);
+    expect(statusOf(done)).toEqual({ status: 'synced', pending: NONE, lastSyncedAt: 2_200 });
+  });
+
+  test('the server version heard again ends waiting: green when nothing is missing', () => {
+    const waiting = play([{ type: 'tick', at: 5 + G1_WINDOW + 1 }], green());
+    const heard = play([{ type: 'heartbeat', at: 3_000, serverVersion: 10 }], waiting);
+    expect(statusOf(heard)).toEqual({ status: 'synced', pending: NONE, lastSyncedAt: 3_000 });
+  });
+});
+
+describe('heartbeat-lost stays visible until the next attempt', () => {
+  const silence = new GreenlightError('timeout', 'transport', 'no word from the server for 5001 ms (live)');
+  const LOST_AT = 5 + T.heartbeatTimeoutMs;
+
+  test('through the close for silence and the whole backoff, then disconnected from the attempt on', () => {
+    const lost = play([{ type: 'tick', at: LOST_AT + 1 }], green());
+    const expected = { status: 'stuck', pending: NONE, reason: 'heartbeat-lost', since: LOST_AT };
+    expect(statusOf(lost)).toEqual({ ...expected, diagnostics: diagnosticsOf(lost) });
+    const closed = play(
+      [
+        { type: 'socket-closed', at: LOST_AT + 1, wasOpen: true, error: silence },
+        { type: 'retry-scheduled', at: LOST_AT + 1, nextRetryAt: LOST_AT + 2_000 },
+      ],
+      lost,
+    );
+    expect(statusOf(closed)).toEqual({ ...expected, diagnostics: diagnosticsOf(closed) });
+    expect(diagnosticsOf(closed).lastError).toBe(silence);
+    let state = closed;
+    for (let at = LOST_AT + 251; at < LOST_AT + 2_000; at += 250) {
+      state = play([{ type: 'tick', at }], state);
+      expect(statusOf(state)).toMatchObject(expected);
+    }
+    const attempt = play([{ type: 'connect-attempt', at: LOST_AT + 2_000, attempt: 2 }], state);
+    expect(statusOf(attempt)).toEqual({
+      status: 'disconnected',
+      pending: NONE,
+      reason: 'closed',
+      since: LOST_AT + 1,
+      nextRetryAt: null,
+    });
+    const back = play(reconnect(LOST_AT + 2_100, 3), attempt);
+    expect(statusOf(back).status).toBe('synced');
+  });
+
+  test('the loop closing for silence at the very instant the window ends is heartbeat-lost too', () => {
+    // The loop judges with its own clock (>= the timeout); the machine had not yet seen the window pass.
+    const closed = play([{ type: 'socket-closed', at: LOST_AT, wasOpen: true, error: silence }], green());
+    expect(statusOf(closed)).toMatchObject({ status: 'stuck', reason: 'heartbeat-lost', since: LOST_AT });
+  });
+
+  test('a handshake that never answers is heartbeat-lost until the next attempt; a socket that never opened is an outage', () => {
+    const handshaking = play([...TO_GREEN.slice(0, 3), { type: 'socket-closed', at: 2 + T.heartbeatTimeoutMs, wasOpen: true, error: silence }]);
+    expect(statusOf(handshaking)).toMatchObject({ status: 'stuck', reason: 'heartbeat-lost', since: 2 + T.heartbeatTimeoutMs });
+    const neverOpened = play([...TO_GREEN.slice(0, 2), { type: 'socket-closed', at: 1 + T.heartbeatTimeoutMs, wasOpen: false, error: silence }]);
+    expect(statusOf(neverOpened)).toMatchObject({ status: 'disconnected', reason: 'server-unreachable' });
+  });
+
+  test('a close while proof of life was fresh is disconnected at once', () => {
+    const closed = play([{ type: 'socket-closed', at: 100, wasOpen: true, error: null }], green());
+    expect(statusOf(closed)).toMatchObject({ status: 'disconnected', reason: 'closed', since: 100 });
+  });
+
+  test('going offline, a stop or a nuke end it: offline explains the silence better', () => {
+    const closed = play([{ type: 'socket-closed', at: LOST_AT + 1, wasOpen: true, error: silence }], green());
+    expect(statusOf(closed)).toMatchObject({ status: 'stuck', reason: 'heartbeat-lost' });
+    const offline = play([{ type: 'network-changed', at: LOST_AT + 10, online: false }], closed);
+    expect(statusOf(offline)).toMatchObject({ status: 'disconnected', reason: 'offline' });
+    const back = play([{ type: 'network-changed', at: LOST_AT + 20, online: true }], offline);
+    expect(statusOf(back)).toMatchObject({ status: 'disconnected', reason: 'offline' });
+    expect(statusOf(play([{ type: 'stopped', at: LOST_AT + 10 }], closed)).status).toBe('idle');
+    expect(statusOf(play([{ type: 'nuke-started', at: LOST_AT + 10 }], closed)).status).toBe('connecting');
+  });
+
+  test('rapid failures still win: silent connections dropped rapidFailureCount times are stuck: rapid-failures', () => {
+    let state = green();
+    for (let attempt = 2; attempt <= 4; attempt += 1) {
+      const at = attempt * 1_000;
+      state = play([{ type: 'socket-closed', at, wasOpen: true, error: silence }, ...reconnect(at + 100, attempt)], state);
+    }
+    const dropped = play([{ type: 'socket-closed', at: 5_000, wasOpen: true, error: silence }], state);
+    expect(statusOf(dropped)).toMatchObject({ status: 'stuck', reason: 'rapid-failures' });
   });
 });
 

@@ -47,7 +47,10 @@ import type {
  *   waiting for its ack longer than `ackTimeoutMs` (G2); every announced server
  *   version older than `freshnessMs` applied (G1); no latched stuck reason. A failed
  *   check gives the honest status instead: heartbeat-lost, acks-stalled, or (G1)
- *   `catching-up` with the progress of what is arriving. G1 also needs the server's
+ *   `catching-up` with the progress of what is arriving, or `waiting` (yellow, no
+ *   progress) while nothing arrives: the server's version unheard
+ *   (`server-version`) or announced changes not here (`server-changes`). A live
+ *   link going quiet is `waiting`, not a download. G1 also needs the server's
  *   current version heard within `freshnessMs` (accept, caught-up, a heartbeat or a
  *   live batch): after that, a commit the server made could be missing unseen, so a
  *   silent link stops being green at `freshnessMs` even when `heartbeatTimeoutMs` is
@@ -67,6 +70,11 @@ import type {
  *   Offline with no socket open (including at `started` and `nuke-started`) counts
  *   as lost too: `disconnected: offline`, since no attempt can succeed; going
  *   offline drops `nextRetryAt`, as the loop waits for the network, not a timer.
+ * - Heartbeat lost: a socket closed while its proof of life had run out (in the
+ *   machine's own window, or closed by the loop for silence: a `timeout` error)
+ *   stays `stuck: heartbeat-lost` until the next `connect-attempt`, through the
+ *   backoff, so the reason is seen rather than replaced by `disconnected` within
+ *   the tick that closed it. Going offline, a stop or a nuke ends it too.
  * - Rapid failures: closes of sockets that had opened (`wasOpen`) while online are
  *   counted; `rapidFailureCount` of them within `rapidFailureWindowMs` latch
  *   `stuck: rapid-failures`. Attempts that never open a socket (server down,
@@ -143,6 +151,8 @@ export interface SyncMachineState {
     readonly since: number;
   } | null;
   readonly latch: { readonly reason: LatchedStuckReason; readonly since: number } | null;
+  /** Set by a socket-closed for silence, cleared by the next connect-attempt: the heartbeat-lost the user sees meanwhile. */
+  readonly heartbeatLost: { readonly since: number } | null;
   /** Times of counted connection failures, oldest first, within the rapid-failure window. */
   readonly failures: readonly number[];
   /** Start of the proof-of-life window on the open socket (socket-opened, then each proof). */
@@ -188,6 +198,7 @@ export function createSyncState(now: number, pending: PendingCount): SyncMachine
     lost: null,
     incompatible: null,
     latch: null,
+    heartbeatLost: null,
     failures: [],
     lastProofAt: null,
     versionHeardAt: null,
@@ -256,7 +267,7 @@ function reduce(state: SyncMachineState, event: SyncEvent, timing: SyncTimingOpt
     case 'stopped':
       return state.phase === 'idle'
         ? state
-        : { ...resetConnection(state), phase: 'idle', lost: null, incompatible: null, latch: null, failures: [] };
+        : { ...resetConnection(state), phase: 'idle', lost: null, incompatible: null, latch: null, heartbeatLost: null, failures: [] };
     case 'pending-changed':
       return onPendingChanged(state, event.pending, event.at);
     case 'network-changed':
@@ -278,6 +289,7 @@ function reduce(state: SyncMachineState, event: SyncEvent, timing: SyncTimingOpt
         phase: 'connecting',
         attempt: event.attempt,
         nextRetryAt: null,
+        heartbeatLost: null,
         facts: { ...state.facts, connectAttempts: state.facts.connectAttempts + 1 },
       };
     case 'socket-opened':
@@ -348,7 +360,8 @@ function onNetworkChanged(state: SyncMachineState, online: boolean, at: number):
   const noSocket = state.phase === 'connecting' || state.phase === 'closed';
   const lost = state.lost !== null ? { ...state.lost, reason: 'offline' as const } : noSocket ? lostWhileOffline({ ...state, online }, at) : null;
   // The loop does not retry into a dead network: it waits for the network instead.
-  return { ...state, online, lost, nextRetryAt: null };
+  // Offline explains a silence better than heartbeat-lost does.
+  return { ...state, online, lost, nextRetryAt: null, heartbeatLost: null };
 }
 
 /**
@@ -367,6 +380,7 @@ function onNukeStarted(state: SyncMachineState, at: number): SyncMachineState {
     lost: lostWhileOffline(state, at),
     incompatible: null,
     latch: null,
+    heartbeatLost: null,
     failures: [],
     freshness: EMPTY_FRESHNESS,
     facts: { ...INITIAL_FACTS, connectAttempts: state.facts.connectAttempts },
@@ -499,10 +513,29 @@ function onSocketClosed(
     ...resetConnection(state),
     phase: 'closed',
     lost: { reason, since: state.lost?.since ?? event.at },
+    heartbeatLost: closedForSilence(state, event, timing),
     failures,
     latch: rapid && state.latch === null ? { reason: 'rapid-failures', since: event.at } : state.latch,
     facts: event.error === null ? state.facts : { ...state.facts, lastError: event.error },
   };
+}
+
+/**
+ * A socket that had opened and closed because the server went silent: the
+ * machine's own proof-of-life window had run out, or the loop closed it for
+ * silence (a `timeout`; its clock may judge the same instant a frame earlier).
+ * An attempt that never opened a socket is an outage instead, never stuck.
+ */
+function closedForSilence(
+  state: SyncMachineState,
+  event: Extract<SyncEvent, { type: 'socket-closed' }>,
+  timing: SyncTimingOptions,
+): SyncMachineState['heartbeatLost'] {
+  if (!state.online || !event.wasOpen || !isSocketOpen(state.phase)) return null;
+  const silent = !heartbeatFresh(state, event.at, timing) || event.error?.kind === 'timeout';
+  if (!silent) return null;
+  const lostAt = state.lastProofAt === null ? event.at : state.lastProofAt + timing.heartbeatTimeoutMs;
+  return { since: Math.min(lostAt, event.at) };
 }
 
 function applyServerVersion(state: SyncMachineState, serverVersion: number): SyncMachineState {
@@ -535,13 +568,6 @@ function expire(state: SyncMachineState, at: number, timing: SyncTimingOptions):
     } else {
       const flushed = flushProgress(meter, at);
       if (flushed !== meter) next = { ...next, progressSlot: { kind: slot.kind, meter: flushed } };
-    }
-  }
-  if (next.phase === 'live' && !g1Holds(next, at, timing)) {
-    const current = next.progressSlot;
-    if (current === null || current.meter.finishedAt !== null) {
-      // Behind the server while live: show the download that has to happen as a burst.
-      next = { ...next, progressSlot: { kind: 'burst', meter: startProgress(at, NOTHING_ANNOUNCED) } };
     }
   }
   const failures = recentFailures(next.failures, at, timing);
@@ -626,7 +652,7 @@ function publish(
   if (deferred !== null) {
     const status = reuseStatus(state.status, deriveStatus(deferred, at, timing, green, progress));
     // A batch that changes the status (say, G1 holds again) publishes everything at once.
-    if (status.status === state.status.status) return settle(before, { ...deferred, status, progress });
+    if (status.status === state.status.status) return settle(before, { ...deferred, status, progress: shownWith(status, progress) });
   }
   const diagnostics = sameDiagnostics(candidate, state.diagnostics, true) ? state.diagnostics : candidate;
   const published: SyncMachineState = {
@@ -635,7 +661,7 @@ function publish(
     diagnosticsAt: diagnostics === state.diagnostics ? state.diagnosticsAt : at,
   };
   const status = reuseStatus(state.status, deriveStatus(published, at, timing, green, progress));
-  return settle(before, { ...published, status, progress });
+  return settle(before, { ...published, status, progress: shownWith(status, progress) });
 }
 
 /** Version counters moved by a batch wait for the publication interval, like progress. */
@@ -669,6 +695,11 @@ function sameDiagnostics(a: SyncDiagnostics, b: SyncDiagnostics, counters: boole
         a.appliedServerVersion === b.appliedServerVersion)) &&
     a.ackedLocalVersion === b.ackedLocalVersion
   );
+}
+
+/** Waiting means nothing is downloading: a lingering, finished meter is not shown beside it. */
+function shownWith(status: SyncStatus, progress: SyncProgress | null): SyncProgress | null {
+  return status.status === 'waiting' ? null : progress;
 }
 
 function progressToShow(state: SyncMachineState, green: boolean): SyncProgress | null {
@@ -708,15 +739,40 @@ function deriveStatus(
     const since = (oldestWaitingSince(state.acks) ?? at) + timing.ackTimeoutMs;
     return { status: 'stuck', pending, reason: 'acks-stalled', since, diagnostics };
   }
+  if (state.phase === 'live' && !downloading(state)) return waitingStatus(state, at, timing);
   if (isAccepted(state.phase)) {
     const shown = progress ?? state.progressSlot?.meter.published ?? startProgress(at, NOTHING_ANNOUNCED).published;
     return { status: 'catching-up', pending, progress: shown };
+  }
+  if (state.phase === 'closed' && state.heartbeatLost !== null) {
+    return { status: 'stuck', pending, reason: 'heartbeat-lost', since: state.heartbeatLost.since, diagnostics };
   }
   if (state.lost !== null) {
     const { reason, since } = state.lost;
     return { status: 'disconnected', pending, reason, since, nextRetryAt: state.nextRetryAt };
   }
   return { status: 'connecting', pending, attempt: state.attempt, nextRetryAt: null };
+}
+
+/** Changes have arrived on a live connection and their download is not over. */
+function downloading(state: SyncMachineState): boolean {
+  const meter = state.progressSlot?.meter;
+  return meter !== undefined && meter.finishedAt === null && meter.changesDone > 0;
+}
+
+/**
+ * Live, G2 holding, G1 not, and nothing arriving: what the light waits for, since
+ * the first G1 window that ran out. A quiet link is the usual cause (the
+ * server's version unheard), so it is named first when both have run out.
+ */
+function waitingStatus(state: SyncMachineState, at: number, timing: SyncTimingOptions): SyncStatus {
+  const windowMs = g1WindowMs(timing.freshnessMs);
+  const versionLapse = state.versionHeardAt === null ? at : state.versionHeardAt + windowMs;
+  const announced = state.freshness[0];
+  const announcementLapse = announced === undefined ? null : announced.at + windowMs;
+  const lapses = [versionLapse, announcementLapse].filter((lapse): lapse is number => lapse !== null && lapse < at);
+  const waitingFor = versionLapse < at ? 'server-version' : 'server-changes';
+  return { status: 'waiting', pending: state.pending, waitingFor, since: lapses.length === 0 ? at : Math.min(...lapses) };
 }
 
 /** Keeps the previous status object when the new one says the same thing. */

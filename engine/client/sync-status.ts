@@ -38,6 +38,15 @@ export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 export const STUCK_REASONS = ['rapid-failures', 'acks-stalled', 'heartbeat-lost', 'apply-failed'] as const;
 export type StuckReason = (typeof STUCK_REASONS)[number];
 
+/**
+ * What a live connection whose G1 window ran out is waiting to hear from the
+ * server: its current version (the link went quiet: a commit made since could be
+ * missing unseen), or changes it announced that have not arrived. Nothing is
+ * downloading meanwhile, so this is not `catching-up`.
+ */
+export const WAITING_FOR = ['server-version', 'server-changes'] as const;
+export type WaitingFor = (typeof WAITING_FOR)[number];
+
 export const INCOMPATIBLE_REASONS = [
   'schema-mismatch',
   'server-rebuilt',
@@ -73,6 +82,13 @@ export type SyncStatus =
       readonly nextRetryAt: number | null;
     }
   | { readonly status: 'catching-up'; readonly pending: PendingCount; readonly progress: SyncProgress }
+  | {
+      readonly status: 'waiting';
+      readonly pending: PendingCount;
+      readonly waitingFor: WaitingFor;
+      /** When G1 stopped being provable: the window after the server last said its version, or after an unapplied announcement. */
+      readonly since: number;
+    }
   | { readonly status: 'synced'; readonly pending: PendingCount; readonly lastSyncedAt: number }
   | { readonly status: 'syncing'; readonly pending: PendingCount; readonly lastSyncedAt: number }
   | {
@@ -103,6 +119,7 @@ export const SYNC_STATUS_NAMES = [
   'idle',
   'connecting',
   'catching-up',
+  'waiting',
   'synced',
   'syncing',
   'disconnected',

@@ -14,6 +14,9 @@ import { TIMER_SLACK_MS, TRUTHFUL_TIMING, TruthfulRig, type WatchedClient } from
  *   reconnections included;
  * - G1: a commit the client cannot hear about must end green within freshnessMs
  *   of the commit, whatever heartbeatTimeoutMs says.
+ * And what the light says meanwhile must be true: `waiting` (nothing is
+ * downloading) from the end of G1 until the silence is judged, then
+ * `stuck: heartbeat-lost` until the next connection attempt starts.
  */
 
 const NOT_GREEN_WITHIN_MS = TRUTHFUL_TIMING.heartbeatTimeoutMs + 1_000;
@@ -44,7 +47,7 @@ async function greenBehindProxy(timing: Partial<SyncTimingOptions> = {}): Promis
 describe('a half-open link (proxy blackhole after synced)', () => {
   it('leaves green within heartbeatTimeoutMs + 1 s and stays red until the link carries frames again', async () => {
     // G1's window set beyond G2's (the test below does the reverse): with both at
-    // 1 s, G1 ends green first, a safety margin before its deadline, as catching-up
+    // 1 s, G1 ends green first, a safety margin before its deadline, as waiting
     // (the server's version unheard), and this test is about what the silence
     // itself proves. No commit happens here, so the looser G1 hides nothing.
     const { proxy, watched } = await greenBehindProxy({ freshnessMs: 2.5 * TRUTHFUL_TIMING.heartbeatTimeoutMs });
@@ -93,5 +96,67 @@ describe('a half-open link (proxy blackhole after synced)', () => {
     proxy.setMode('pass');
     await watched.waitForStatus('synced', 15_000);
     expect(await watched.items()).toEqual([[7, 'unheard']]);
+  });
+
+  it('says waiting, never catching-up or a progress bar, from the G1 lapse until heartbeat-lost, which stays until the next attempt', async () => {
+    // G2's window well beyond G1's, as in DEFAULT_SYNC_TIMING, so the waiting stretch is long;
+    // acks may wait longer still, so the unacknowledged write below stays pending, not stalled;
+    // and a backoff long enough to measure what is shown while it runs.
+    const timing = { heartbeatTimeoutMs: 2_500, ackTimeoutMs: 10_000, backoffInitialMs: 1_000, backoffMaxMs: 2_000 };
+    const { proxy, watched } = await greenBehindProxy(timing);
+    const from = watched.history.length;
+    const attemptsAtCut = watched.client.getSnapshot().diagnostics.connectAttempts;
+    const cutAt = Date.now();
+    proxy.setMode('blackhole');
+    // A local change the server never hears of: the waiting light must carry it.
+    await watched.insertItems([1]);
+    // Judged on the recorded history afterwards: every snapshot the client published is in it.
+    await waitUntil(
+      'the first connection attempt after the link went silent',
+      () => watched.client.getSnapshot().diagnostics.connectAttempts > attemptsAtCut,
+      timing.heartbeatTimeoutMs + timing.backoffMaxMs + 2_000,
+    );
+    const lostIndex = watched.history.findIndex(
+      (record, index) => index >= from && record.snapshot.status.status === 'stuck' && record.snapshot.status.reason === 'heartbeat-lost',
+    );
+    expect(lostIndex, 'stuck: heartbeat-lost published').toBeGreaterThan(-1);
+    const lost = watched.history[lostIndex]!;
+    const attemptIndex = watched.history.findIndex(
+      (record, index) => index > lostIndex && record.snapshot.diagnostics.connectAttempts > attemptsAtCut,
+    );
+    const history = watched.history;
+
+    // (a) From the end of green until the silence is judged: waiting, with the pending count, and no progress.
+    const firstNotGreen = history.findIndex((record, index) => index >= from && !isGreen(record.snapshot.status));
+    expect(firstNotGreen).toBeGreaterThan(-1);
+    expect(firstNotGreen).toBeLessThan(lostIndex);
+    expect(history[firstNotGreen]!.at - cutAt, 'ms from the cut to the end of green').toBeLessThanOrEqual(
+      TRUTHFUL_TIMING.freshnessMs + TIMER_SLACK_MS,
+    );
+    const beforeLoss = history.slice(firstNotGreen, lostIndex);
+    expect(beforeLoss.map((record) => record.snapshot.status.status)).toEqual(beforeLoss.map(() => 'waiting'));
+    expect(beforeLoss.map((record) => record.snapshot.progress)).toEqual(beforeLoss.map(() => null));
+    const waitingStatus = history[firstNotGreen]!.snapshot.status;
+    expect(waitingStatus).toMatchObject({ status: 'waiting', waitingFor: 'server-version' });
+    expect(waitingStatus.pending.changes).toBeGreaterThan(0);
+    // The waiting stretch lasts about heartbeatTimeoutMs less the G1 window: it is really seen.
+    expect(lost.at - history[firstNotGreen]!.at).toBeGreaterThan(timing.heartbeatTimeoutMs - TRUTHFUL_TIMING.freshnessMs);
+
+    // (b) From the loss until the next attempt starts: stuck: heartbeat-lost, through the close and the whole backoff.
+    expect(attemptIndex).toBeGreaterThan(lostIndex);
+    const untilAttempt = history.slice(lostIndex, attemptIndex);
+    expect(untilAttempt.map((record) => `${record.snapshot.status.status}: ${'reason' in record.snapshot.status ? record.snapshot.status.reason : ''}`)).toEqual(
+      untilAttempt.map(() => 'stuck: heartbeat-lost'),
+    );
+    expect(untilAttempt.map((record) => record.snapshot.progress)).toEqual(untilAttempt.map(() => null));
+    // The first retry waits at least half of backoffInitialMs (equal jitter); a timer may round a millisecond early.
+    const shownMs = history[attemptIndex]!.at - lost.at;
+    expect(shownMs, 'ms heartbeat-lost was shown').toBeGreaterThanOrEqual(timing.backoffInitialMs / 2 - 2);
+    expect(history[attemptIndex]!.snapshot.status).toMatchObject({ status: 'disconnected', reason: 'closed' });
+    expect(history.slice(from).some((record) => record.snapshot.status.status === 'catching-up')).toBe(false);
+
+    proxy.setMode('pass');
+    await watched.waitForStatus('synced', 15_000);
+    expect(rig.violations()).toEqual([]);
   });
 });
