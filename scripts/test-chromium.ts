@@ -35,6 +35,7 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--no-first-run',
   '--disable-dev-shm-usage',
   '--font-render-hinting=none',
+  '--disable-partial-raster',
 ];
 
 const PACKAGE = '@sparticuz/chromium';
