@@ -91,6 +91,7 @@ describe('values', () => {
       db.exec("INSERT INTO v (x) VALUES ('kept?')");
       db.exec('INSERT INTO v (x) VALUES (?)', ['\udfff']);
     }))).toMatchObject({ kind: 'invalid-value' });
+    expect(isErrorOfKind(thrown(() => db.exec("INSERT INTO v (x) VALUES ('\ud800x')")), 'invalid-value')).toBe(true);
     expect(db.all('SELECT count(*) FROM v')).toEqual([[0]]);
   });
 

@@ -206,6 +206,7 @@ class WasmSqliteConnection implements SqliteConnection {
       return { pointer: cached.pointer, cached };
     }
     const module = this.module;
+    assertWellFormedText(sql, 'storage', 'the SQL text');
     const sqlPointer = allocateUtf8(module, sql);
     try {
       const rc = module._sqlite3_prepare_v2(this.db, sqlPointer, -1, this.scratch, this.scratch + 4);
