@@ -72,11 +72,6 @@ export function storageClassOf(value: unknown): StorageClass | undefined {
   }
 }
 
-/** The number a REAL holds, whichever of its two forms it has. */
-export function realNumber(value: number | SqlReal): number {
-  return typeof value === 'number' ? value : value.real;
-}
-
 // With the u flag a surrogate pair is one code point outside Cs, so only a lone
 // surrogate (which UTF-8 cannot encode) matches.
 const LONE_SURROGATE = /\p{Cs}/u;
