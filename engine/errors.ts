@@ -19,6 +19,8 @@ export const ERROR_KINDS = [
   // Storage and sync
   'storage',
   'apply-failed',
+  // A value SQLite cannot store exactly (text that is not valid Unicode)
+  'invalid-value',
   // An unsynced-changes export that cannot be read or does not fit the database
   'invalid-export',
   'timeout',

@@ -102,6 +102,27 @@ describe('exportUnsyncedChanges', () => {
 });
 
 describe('applyUnsyncedChangesExport', () => {
+  it('keeps each value exactly through export, JSON and apply: REAL 1.0, -0.0, Infinity, a leading BOM', async () => {
+    source.exec('INSERT INTO items VALUES (1, ?, ?, 1.0), (2, ?, ?, ?)', ['\ufeffbom', -0, 'e\u0301 👩‍👩‍👧', { real: 3 }, Infinity]);
+    const exported = JSON.parse(JSON.stringify(await sourceClient.exportUnsyncedChanges())) as UnsyncedChangesExport;
+    expect(exported.changes.map((change) => [change.cid, change.val])).toEqual([
+      ['title', { text: '\ufeffbom' }],
+      ['data', { real: '-0' }],
+      ['weight', { real: 1 }],
+      ['title', { text: 'e\u0301 👩‍👩‍👧' }],
+      ['data', { real: 3 }],
+      ['weight', { real: 'Infinity' }],
+    ]);
+    const target = await database();
+    await applyUnsyncedChangesExport(fromSqliteConnection(target), exported);
+    const typed = 'SELECT id, title, data, typeof(data), weight, typeof(weight) FROM items ORDER BY id';
+    expect(target.all(typed)).toEqual(source.all(typed));
+    expect(target.all(typed)).toEqual([
+      [1, '\ufeffbom', -0, 'real', { real: 1 }, 'real'],
+      [2, 'e\u0301 👩‍👩‍👧', { real: 3 }, 'real', Infinity, 'real'],
+    ]);
+  });
+
   it('writes the exported changes into another database as its own pending local writes', async () => {
     source.exec(`INSERT INTO items VALUES (1, 'one', x'00ff', 1.5), (2, 'two', NULL, NULL), (9007199254740993, 'big', NULL, NULL)`);
     source.exec('DELETE FROM items WHERE id = 2');

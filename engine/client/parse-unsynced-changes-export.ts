@@ -1,4 +1,6 @@
 import type { Change, SqlValue } from '../protocol/messages.ts';
+import { realFromJson, type JsonReal } from '../protocol/sql-value-json.ts';
+import { realValue } from '../protocol/sql-value.ts';
 import type { ExportedChange, UnsyncedChangesExport } from './sync-client-api.ts';
 import { UnsyncedChangesExportError } from './unsynced-changes-export-error.ts';
 
@@ -84,8 +86,10 @@ function exportedValue(value: unknown, path: string): ExportedChange['val'] {
     case 'integer':
       return { integer: text(inner, `${path}.integer`) };
     case 'real':
-      if (typeof inner !== 'number' || !Number.isFinite(inner)) throw new UnsyncedChangesExportError('bad-value', `${path}.real`, 'expected a finite number');
-      return { real: inner };
+      if (realFromJson(inner) === undefined) {
+        throw new UnsyncedChangesExportError('bad-value', `${path}.real`, 'expected a finite number or one of "NaN", "Infinity", "-Infinity", "-0"');
+      }
+      return { real: inner as JsonReal };
     case 'text':
       return { text: text(inner, `${path}.text`) };
     case 'blob':
@@ -104,7 +108,7 @@ function sqlValue(value: ExportedChange['val'], path: string): SqlValue {
     const small = Number(big);
     return Number.isSafeInteger(small) ? small : big;
   }
-  if ('real' in value) return value.real;
+  if ('real' in value) return realValue(realFromJson(value.real) ?? Number.NaN);
   if ('text' in value) return value.text;
   return fromBase64(value.blob, `${path}.blob`);
 }

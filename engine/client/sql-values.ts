@@ -1,5 +1,6 @@
 import { GreenlightError } from '../errors.ts';
 import type { SqlValue } from '../protocol/messages.ts';
+import { isSqlReal } from '../protocol/sql-value.ts';
 
 /** Reads an INTEGER column the sync metadata relies on; anything else is corrupt storage. */
 export function integerOf(value: SqlValue | undefined, what: string): number {
@@ -24,5 +25,6 @@ function describe(value: SqlValue | undefined): string {
   if (value === undefined) return 'no value';
   if (value === null) return 'NULL';
   if (value instanceof Uint8Array) return `a ${value.byteLength}-byte blob`;
+  if (isSqlReal(value)) return `REAL ${value.real}`;
   return `${typeof value} ${String(value).slice(0, 40)}`;
 }

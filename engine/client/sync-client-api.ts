@@ -1,3 +1,4 @@
+import type { JsonReal } from '../protocol/sql-value-json.ts';
 import type { SyncDiagnostics, SyncProgress, SyncStatus } from './sync-status.ts';
 
 /** Everything a view needs at one instant. Immutable: a new object on every change. */
@@ -14,11 +15,14 @@ export interface ExportedChange {
   /** cr-sqlite's packed primary key, base64. */
   readonly pk: string;
   readonly cid: string;
-  /** Tagged so integers beyond 2^53 and blobs survive JSON. */
+  /**
+   * Tagged with its storage class, so that integers beyond 2^53, integral REALs
+   * and blobs survive JSON; a REAL that JSON numbers cannot hold is a string.
+   */
   readonly val:
     | null
     | { readonly integer: string }
-    | { readonly real: number }
+    | { readonly real: JsonReal }
     | { readonly text: string }
     | { readonly blob: string };
   readonly colVersion: number;

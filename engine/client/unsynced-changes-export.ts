@@ -1,4 +1,6 @@
 import type { Change } from '../protocol/messages.ts';
+import { realToJson } from '../protocol/sql-value-json.ts';
+import { isIntegerNumber, isSqlReal } from '../protocol/sql-value.ts';
 import type { ClientDatabase } from './client-database.ts';
 import { CHANGE_COLUMNS, changeFromRow } from './change-rows.ts';
 import { countLocalCommits } from './pending-tracker.ts';
@@ -68,8 +70,9 @@ function exportChange(change: Change): ExportedChange {
 function exportValue(value: Change['val']): ExportedChange['val'] {
   if (value === null) return null;
   if (typeof value === 'bigint') return { integer: value.toString() };
-  if (typeof value === 'number') return Number.isInteger(value) && !Object.is(value, -0) ? { integer: String(value) } : { real: value };
+  if (typeof value === 'number') return isIntegerNumber(value) ? { integer: String(value) } : { real: realToJson(value) };
   if (typeof value === 'string') return { text: value };
+  if (isSqlReal(value)) return { real: realToJson(value.real) };
   return { blob: toBase64(value) };
 }
 

@@ -6,6 +6,7 @@ import { thrown } from '../test-support/thrown.ts';
 import { ByteWriter, textWireSize, varUintSize } from './byte-writer.ts';
 import { changeWireSize, decodeClientMessage, decodeServerMessage, encodeMessage } from './codec.ts';
 import { parseDatabaseName, parseSiteId, siteIdFromBytes, type SiteId } from './ids.ts';
+import { realValue } from './sql-value.ts';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   MESSAGE_TAGS,
@@ -192,6 +193,24 @@ describe('encodeMessage and decode*Message', () => {
     }
   });
 
+  const integralReals: readonly (readonly [string, SqlValue])[] = [
+    ['REAL 1.0', { real: 1 }],
+    ['REAL 0.0', { real: 0 }],
+    ['REAL -3.0', { real: -3 }],
+    ['REAL 2^53 - 1', { real: Number.MAX_SAFE_INTEGER }],
+  ];
+
+  it.each(integralReals)('keeps %s a REAL: type 3 on the wire, { real } when decoded', (_, val) => {
+    const decoded = decodeServerMessage(encodeMessage({ type: 'changes', throughVersion: 1, changes: [change(val)] }));
+    expect(decoded).toStrictEqual({ type: 'changes', throughVersion: 1, changes: [change(val)] });
+    expect(changeWireSize(change(val))).toBe(changeWireSize(change(1.5)));
+  });
+
+  it('decodes a REAL that a number can name as that number, whichever form was sent', () => {
+    const decoded = decodeServerMessage(encodeMessage({ type: 'changes', throughVersion: 0, changes: [change({ real: 1.5 }), change({ real: -0 })] }));
+    expect(decoded.type === 'changes' && decoded.changes.map((each) => each.val)).toStrictEqual([1.5, -0]);
+  });
+
   it('sends a safe integer as INTEGER and -0 or a fraction as REAL', () => {
     // tag, throughVersion, count, 'books', pk of 3 bytes, 'title', then the value's type byte
     const typeByteAt = 1 + 1 + 1 + textWireSize('books') + 4 + textWireSize('title');
@@ -201,6 +220,7 @@ describe('encodeMessage and decode*Message', () => {
     expect(valueType(5n)).toBe(1);
     expect(valueType(-0)).toBe(3);
     expect(valueType(0.5)).toBe(3);
+    expect(valueType({ real: 5 })).toBe(3);
   });
 
   it('decodes a bigint within the safe range as a number', () => {
@@ -432,6 +452,7 @@ const sqlValueArbitrary: fc.Arbitrary<SqlValue> = fc.oneof(
   fc.constant(null),
   fc.maxSafeInteger(),
   fc.double(),
+  fc.double().map(realValue),
   fc.bigInt({ min: -(2n ** 63n), max: -(2n ** 53n) }),
   fc.bigInt({ min: 2n ** 53n, max: 2n ** 63n - 1n }),
   textArbitrary,

@@ -23,16 +23,17 @@ import {
   type ServerMessage,
   type SqlValue,
 } from './messages.ts';
+import { isIntegerNumber, isSqlReal, realValue } from './sql-value.ts';
 
 /**
  * The binary layout of every protocol message; README.md beside this file
  * describes it byte by byte.
  *
- * Which JS numbers are INTEGER and which are REAL: a number that is a safe
- * integer (|n| <= 2^53 - 1) travels as an integer, except -0; every other number
- * (fractions, -0, NaN, infinities and integral doubles beyond 2^53) travels as
- * an IEEE double. So every number comes back exactly as it was sent. A bigint
- * travels as an integer and comes back as a number when it is a safe integer.
+ * Values keep their storage class (see `sql-value.ts`): an INTEGER travels as
+ * an integer whether it is a number or a bigint, and comes back as a number when
+ * it is a safe integer; a REAL travels as an IEEE double whatever its value
+ * (`{ real: 1 }`, -0, NaN, infinities, fractions) and comes back as the same
+ * REAL, bit for bit, wrapped as `{ real: n }` when n alone would name an INTEGER.
  */
 
 export interface DecodeOptions {
@@ -208,9 +209,13 @@ function writeSqlValue(value: SqlValue): void {
       writer.u8(VALUE_TYPES.text);
       return writer.text(value);
     default:
-      if (!(value instanceof Uint8Array)) refuse(`not a SQL value: ${Object.prototype.toString.call(value)}`);
-      writer.u8(VALUE_TYPES.blob);
-      return writer.lengthPrefixedBytes(value);
+      if (value instanceof Uint8Array) {
+        writer.u8(VALUE_TYPES.blob);
+        return writer.lengthPrefixedBytes(value);
+      }
+      if (!isSqlReal(value)) refuse(`not a SQL value: ${Object.prototype.toString.call(value)}`);
+      writer.u8(VALUE_TYPES.real);
+      return writer.f64(value.real);
   }
 }
 
@@ -222,10 +227,6 @@ function writeSafeInteger(value: number): void {
     writer.u8(VALUE_TYPES.negativeInteger);
     writer.varUint(-value - 1);
   }
-}
-
-function isIntegerNumber(value: number): boolean {
-  return Number.isSafeInteger(value) && !(value === 0 && 1 / value < 0);
 }
 
 // ---- sizes ----------------------------------------------------------------------
@@ -263,7 +264,7 @@ function sqlValueWireSize(value: SqlValue): number {
     case 'string':
       return 1 + textWireSize(value);
     default:
-      return 1 + bytesWireSize(value);
+      return value instanceof Uint8Array ? 1 + bytesWireSize(value) : 1 + 8;
   }
 }
 
@@ -455,7 +456,7 @@ function readSqlValue(reader: ByteReader): SqlValue {
       return -magnitude - 1n;
     }
     case VALUE_TYPES.real:
-      return reader.f64('real value');
+      return realValue(reader.f64('real value'));
     case VALUE_TYPES.text:
       return reader.text('text value');
     case VALUE_TYPES.blob:

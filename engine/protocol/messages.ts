@@ -1,4 +1,5 @@
 import type { DatabaseName, SiteId } from './ids.ts';
+import type { SqlValue } from './sql-value.ts';
 
 /**
  * The Greenlight wire protocol.
@@ -20,8 +21,8 @@ import type { DatabaseName, SiteId } from './ids.ts';
  */
 export const PROTOCOL_VERSION = 1;
 
-/** A SQLite value as it travels: NULL, INTEGER (bigint beyond 2^53), REAL, TEXT, BLOB. */
-export type SqlValue = null | number | bigint | string | Uint8Array;
+/** A SQLite value as it travels; `sql-value.ts` says which JavaScript value is which storage class. */
+export type { SqlReal, SqlValue } from './sql-value.ts';
 
 /** One row of `crsql_changes`, kept exactly as cr-sqlite reported it, original site id included. */
 export interface Change {

@@ -25,10 +25,10 @@ describe('handleHttpRequest (in memory, as the mocks run it)', () => {
     core = new SyncServerCore({ store, schema: TEST_SCHEMA });
     const exec = await handleHttpRequest(
       core,
-      request('POST', '/shop/exec', JSON.stringify({ sql: "INSERT INTO items (id, title, qty) VALUES ('a', 'A', ?) RETURNING qty, ?", params: [9007199254740993n.toString(), 1] })),
+      request('POST', '/shop/exec', JSON.stringify({ sql: "INSERT INTO items (id, title, qty) VALUES ('a', 'A', ?) RETURNING qty, ?", params: [{ integer: 9007199254740993n.toString() }, 1] })),
       { allowExec: true },
     );
-    expect(exec).toMatchObject({ status: 200, body: { rows: [['9007199254740993', 1]], dbVersion: 1 } });
+    expect(exec).toMatchObject({ status: 200, body: { rows: [[{ integer: '9007199254740993' }, 1]], dbVersion: 1 } });
     const meta = await handleHttpRequest(core, request('GET', '/shop/meta?fresh=1'));
     expect(meta).toMatchObject({ status: 200, body: { database: 'shop', schemaName: TEST_SCHEMA.name, schemaVersion: TEST_SCHEMA.version, dbVersion: 1 } });
     expect(meta.headers['access-control-allow-origin']).toBe('*');

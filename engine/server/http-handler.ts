@@ -177,6 +177,7 @@ function statusFor(error: GreenlightError): number {
     case 'unknown-database':
       return 404;
     case 'http':
+    case 'invalid-value':
       return 400;
     case 'storage': {
       const code = sqliteCodeOf(error);

@@ -39,6 +39,12 @@ describe('values', () => {
     ['fraction', 1.5, 1.5, 'real'],
     ['negative fraction', -0.25, -0.25, 'real'],
     ['unsafe integral number binds as real', 2 ** 60, 2 ** 60, 'real'],
+    ['integral REAL 1.0 stays REAL', { real: 1 }, { real: 1 }, 'real'],
+    ['REAL 0.0 stays REAL', { real: 0 }, { real: 0 }, 'real'],
+    ['a fractional REAL given as { real } reads back as a number', { real: 2.5 }, 2.5, 'real'],
+    ['-0.0 stays REAL -0.0', -0, -0, 'real'],
+    ['Infinity', Infinity, Infinity, 'real'],
+    ['-Infinity', -Infinity, -Infinity, 'real'],
     ['small bigint reads back as number', 5n, 5, 'integer'],
     ['max int64', 0x7fff_ffff_ffff_ffffn, 0x7fff_ffff_ffff_ffffn, 'integer'],
     ['min int64', -0x8000_0000_0000_0000n, -0x8000_0000_0000_0000n, 'integer'],
@@ -47,6 +53,7 @@ describe('values', () => {
     ['empty text', '', '', 'text'],
     ['unicode text', 'héllo 🌍 ✓', 'héllo 🌍 ✓', 'text'],
     ['text with NUL', 'a\u0000b', 'a\u0000b', 'text'],
+    ['text with a leading byte order mark', '\ufeffabc', '\ufeffabc', 'text'],
     ['empty blob', new Uint8Array(0), new Uint8Array(0), 'blob'],
     ['blob', new Uint8Array([0, 1, 254, 255]), new Uint8Array([0, 1, 254, 255]), 'blob'],
   ];
@@ -57,6 +64,40 @@ describe('values', () => {
     db.exec('INSERT INTO v (x) VALUES (?)', [input]);
     expect(db.all('SELECT x, typeof(x) FROM v')).toEqual([[expected, sqlType]]);
     expect(db.all('SELECT count(*) FROM v WHERE x IS ?', [input])).toEqual([[1]]);
+  });
+
+  it('reads a REAL column holding a whole number as { real }, not as an integer', async () => {
+    const db = await open();
+    db.exec('CREATE TABLE p (price REAL)');
+    db.exec('INSERT INTO p VALUES (1), (?), (?)', [2, { real: 3 }]);
+    expect(db.all('SELECT price, typeof(price) FROM p')).toEqual([
+      [{ real: 1 }, 'real'],
+      [{ real: 2 }, 'real'],
+      [{ real: 3 }, 'real'],
+    ]);
+    const negativeZero = db.all<[number, string]>('SELECT -0.0, quote(-0.0)')[0];
+    expect(Object.is(negativeZero?.[0], -0)).toBe(true);
+  });
+
+  it('refuses text with a lone surrogate with invalid-value, writing nothing', async () => {
+    const db = await open();
+    db.exec('CREATE TABLE v (x)');
+    for (const text of ['a\ud800b', 'a\udc00', '\ud83d']) {
+      const error = thrown(() => db.exec('INSERT INTO v (x) VALUES (?)', [text]));
+      expect(isErrorOfKind(error, 'invalid-value')).toBe(true);
+      expect((error as Error).message).toMatch(/lone surrogate/);
+    }
+    expect(thrown(() => db.transaction(() => {
+      db.exec("INSERT INTO v (x) VALUES ('kept?')");
+      db.exec('INSERT INTO v (x) VALUES (?)', ['\udfff']);
+    }))).toMatchObject({ kind: 'invalid-value' });
+    expect(isErrorOfKind(thrown(() => db.exec("INSERT INTO v (x) VALUES ('\ud800x')")), 'invalid-value')).toBe(true);
+    expect(db.all('SELECT count(*) FROM v')).toEqual([[0]]);
+  });
+
+  it('reports TEXT that is not valid UTF-8 as a storage error instead of replacing bytes', async () => {
+    const db = await open();
+    expect(isErrorOfKind(thrown(() => db.all("SELECT CAST(x'61ff62' AS TEXT)")), 'storage')).toBe(true);
   });
 
   it('returns a blob that does not alias wasm memory', async () => {

@@ -1,5 +1,6 @@
 import { GreenlightError } from '../errors.ts';
 import type { SqlValue } from '../protocol/messages.ts';
+import { assertWellFormedText, createExactTextDecoder, isIntegerNumber, isSqlReal, realValue } from '../protocol/sql-value.ts';
 import { SQLITE, SQLITE_DATATYPE, SQLITE_OPEN } from './sqlite-constants.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
 import type { SqliteWasmModule } from './sqlite-module.ts';
@@ -76,7 +77,7 @@ class WasmSqliteConnection implements SqliteConnection {
   // SQLite forbids touching the connection from inside the update hook, so the
   // hook only records tables and listeners run once the statement has finished.
   private pendingTables: string[] = [];
-  private readonly decoder = new TextDecoder();
+  private readonly decoder = createExactTextDecoder();
   private readonly sqliteFree: number;
   private inTransaction = false;
   private closed = false;
@@ -205,6 +206,7 @@ class WasmSqliteConnection implements SqliteConnection {
       return { pointer: cached.pointer, cached };
     }
     const module = this.module;
+    assertWellFormedText(sql, 'storage', 'the SQL text');
     const sqlPointer = allocateUtf8(module, sql);
     try {
       const rc = module._sqlite3_prepare_v2(this.db, sqlPointer, -1, this.scratch, this.scratch + 4);
@@ -301,7 +303,7 @@ class WasmSqliteConnection implements SqliteConnection {
     if (value === null) return module._sqlite3_bind_null(pointer, index);
     switch (typeof value) {
       case 'number':
-        if (Number.isSafeInteger(value)) {
+        if (isIntegerNumber(value)) {
           return module._sqlite3_bind_int64(pointer, index, value >>> 0, Math.floor(value / TWO_POW_32));
         }
         return module._sqlite3_bind_double(pointer, index, value);
@@ -316,6 +318,7 @@ class WasmSqliteConnection implements SqliteConnection {
           Number(BigInt.asIntN(32, value >> 32n)),
         );
       case 'string': {
+        assertWellFormedText(value, 'storage', `parameter ${index}`);
         const bytes = module.lengthBytesUTF8(value);
         const text = module._sqlite3_malloc(bytes + 1);
         if (text === 0) return SQLITE.NOMEM;
@@ -330,6 +333,8 @@ class WasmSqliteConnection implements SqliteConnection {
           module.HEAPU8.set(value, blob);
           return module._sqlite3_bind_blob(pointer, index, blob, value.byteLength, this.sqliteFree);
         }
+        // A REAL binds as a double whatever its value, so REAL 1.0 stays REAL.
+        if (isSqlReal(value)) return module._sqlite3_bind_double(pointer, index, value.real);
         throw new GreenlightError('storage', 'storage', `cannot bind a value of type ${typeof value}`);
     }
   }
@@ -347,12 +352,12 @@ class WasmSqliteConnection implements SqliteConnection {
           break;
         }
         case SQLITE_DATATYPE.FLOAT:
-          row[column] = module._sqlite3_column_double(pointer, column);
+          row[column] = realValue(module._sqlite3_column_double(pointer, column));
           break;
         case SQLITE_DATATYPE.TEXT: {
           const text = module._sqlite3_column_text(pointer, column);
           const bytes = module._sqlite3_column_bytes(pointer, column);
-          row[column] = this.decoder.decode(module.HEAPU8.subarray(text, text + bytes));
+          row[column] = this.decodeText(module.HEAPU8.subarray(text, text + bytes), column);
           break;
         }
         case SQLITE_DATATYPE.BLOB: {
@@ -366,6 +371,14 @@ class WasmSqliteConnection implements SqliteConnection {
       }
     }
     return row;
+  }
+
+  private decodeText(bytes: Uint8Array, column: number): string {
+    try {
+      return this.decoder.decode(bytes);
+    } catch (error) {
+      throw new GreenlightError('storage', 'storage', `column ${column} holds TEXT that is not valid UTF-8`, { cause: error });
+    }
   }
 
   private errorFor(rc: number): GreenlightError {

@@ -44,7 +44,13 @@ export function describeClientDatabase(name: string, open: () => Promise<OpenedC
       ['safe bigint', 7n, 7, 'integer'],
       ['large bigint', 2n ** 62n + 1n, 2n ** 62n + 1n, 'integer'],
       ['real', 2.5, 2.5, 'real'],
+      ['integral REAL', { real: 1 }, { real: 1 }, 'real'],
+      ['-0.0', -0, -0, 'real'],
+      ['Infinity', Infinity, Infinity, 'real'],
+      ['integer -2^53', -(2n ** 53n), -(2n ** 53n), 'integer'],
       ['text', 'ünïcode ✓', 'ünïcode ✓', 'text'],
+      ['text with a leading byte order mark', '\ufeffbom', '\ufeffbom', 'text'],
+      ['emoji and combining marks', '👩‍👩‍👧 e\u0301', '👩‍👩‍👧 e\u0301', 'text'],
       ['blob', new Uint8Array([9, 0, 255]), new Uint8Array([9, 0, 255]), 'blob'],
     ];
 
@@ -52,6 +58,29 @@ export function describeClientDatabase(name: string, open: () => Promise<OpenedC
       const db = await fresh();
       await db.exec('INSERT INTO t (id, v) VALUES (1, ?)', [input]);
       expect(await db.all('SELECT v, typeof(v) FROM t')).toEqual([[expected, sqlType]]);
+    });
+
+    it('reads a REAL column holding a whole number as { real }', async () => {
+      const db = await fresh();
+      await db.exec('CREATE TABLE p (price REAL)');
+      await db.exec('INSERT INTO p VALUES (1), (?)', [2]);
+      expect(await db.all('SELECT price, typeof(price) FROM p')).toEqual([
+        [{ real: 1 }, 'real'],
+        [{ real: 2 }, 'real'],
+      ]);
+    });
+
+    it('refuses text with a lone surrogate with invalid-value, writing nothing', async () => {
+      const db = await fresh();
+      expect(isErrorOfKind(await rejection(db.exec('INSERT INTO t (id, v) VALUES (1, ?)', ['x\ud800y'])), 'invalid-value')).toBe(true);
+      const inside = await rejection(
+        db.transaction(async (tx) => {
+          await tx.exec("INSERT INTO t (id, v) VALUES (2, 'before')");
+          await tx.exec('INSERT INTO t (id, v) VALUES (3, ?)', ['\udc00']);
+        }),
+      );
+      expect(isErrorOfKind(inside, 'invalid-value')).toBe(true);
+      expect(await db.all('SELECT count(*) FROM t')).toEqual([[0]]);
     });
 
     it('returns no rows as an empty array', async () => {

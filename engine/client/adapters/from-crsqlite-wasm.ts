@@ -3,21 +3,14 @@ import type { SqlValue } from '../../protocol/messages.ts';
 import { toStorageError } from '../../sqlite/storage-error.ts';
 import { GreenlightError } from '../../errors.ts';
 import type { ClientDatabase, ClientTransaction } from '../client-database.ts';
-
-/** The part of crsqlite-wasm's DB and TX objects this adapter uses. */
-interface CrsqliteStatements {
-  exec(sql: string, bind?: SqlValue[]): Promise<void>;
-  execA<T extends unknown[]>(sql: string, bind?: SqlValue[]): Promise<T[]>;
-}
-
-const INT32_MIN = -0x8000_0000;
-const INT32_MAX = 0x7fff_ffff;
+import { runStatements, statementTarget } from './crsqlite-wasm-statements.ts';
 
 /**
- * Attaches a `@vlcn.io/crsqlite-wasm` DB (the browser's async build). Values come
- * back as from `fromSqliteConnection`: integers as numbers when safe, bigints
- * otherwise, blobs as Uint8Array. crsqlite-wasm serialises every call behind its
- * own mutex, and `db.tx` holds that mutex for the whole transaction.
+ * Attaches a `@vlcn.io/crsqlite-wasm` DB (the browser's async build). Values bind
+ * and come back with their storage class exactly as from `fromSqliteConnection`
+ * (see `crsqlite-wasm-statements.ts` for why not through `execA`). Every call
+ * runs under crsqlite-wasm's own mutex, and `db.tx` holds that mutex for the
+ * whole transaction.
  */
 export function fromCrsqliteWasm(db: DB): ClientDatabase {
   return {
@@ -58,45 +51,14 @@ export function fromCrsqliteWasm(db: DB): ClientDatabase {
   };
 }
 
-async function exec(target: CrsqliteStatements, sql: string, params: readonly SqlValue[] | undefined): Promise<void> {
+async function exec(target: unknown, sql: string, params: readonly SqlValue[] | undefined): Promise<void> {
+  await all(target, sql, params);
+}
+
+async function all<Row extends readonly SqlValue[]>(target: unknown, sql: string, params: readonly SqlValue[] | undefined): Promise<Row[]> {
   try {
-    await target.exec(sql, bindable(params));
+    return (await runStatements(statementTarget(target), sql, params ?? [])) as unknown as Row[];
   } catch (error) {
     throw toStorageError(error);
   }
-}
-
-async function all<Row extends readonly SqlValue[]>(
-  target: CrsqliteStatements,
-  sql: string,
-  params: readonly SqlValue[] | undefined,
-): Promise<Row[]> {
-  let rows: unknown[][] | null;
-  try {
-    rows = await target.execA<unknown[]>(sql, bindable(params));
-  } catch (error) {
-    throw toStorageError(error);
-  }
-  // crsqlite-wasm answers null for a statement without columns, and hands one
-  // array to every caller of an identical read in flight: copy before returning.
-  return (rows ?? []).map((row) => row.map(normalise)) as unknown as Row[];
-}
-
-// wa-sqlite binds a number as a 32-bit integer or else as a double, so 2**40 would
-// be stored as REAL; as a bigint it binds as the 64-bit integer the sync build stores.
-function bindable(params: readonly SqlValue[] | undefined): SqlValue[] | undefined {
-  if (params === undefined) return undefined;
-  return params.map((value) =>
-    typeof value === 'number' && Number.isSafeInteger(value) && (value < INT32_MIN || value > INT32_MAX)
-      ? BigInt(value)
-      : value,
-  );
-}
-
-function normalise(value: unknown): SqlValue {
-  if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
-  }
-  if (value instanceof Uint8Array) return value.slice();
-  return value as SqlValue;
 }
