@@ -85,12 +85,13 @@ describe('SyncServerCore', () => {
   it('rolls back a batch that fails to apply, sends no ack and closes that connection as internal', async () => {
     const a = await openClient();
     const connection = await connectAccepted(a);
+    // A valid change the database itself refuses to store.
+    await core.exec('shop' as never, "CREATE TRIGGER refuse_boom BEFORE INSERT ON items WHEN NEW.title = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
     a.writeItems([{ id: 'i1', title: 'Dune', qty: 2 }]);
-    const [good] = a.localChanges();
-    if (good === undefined) throw new Error('no change');
-    const bad: Change = { ...good, table: 'no_such_table' };
+    a.writeItems([{ id: 'i2', title: 'boom', qty: 1 }]);
+    const changes = a.localChanges();
     connection.received.length = 0;
-    connection.send({ type: 'changes', changes: [good, bad], throughVersion: 1 });
+    connection.send({ type: 'changes', changes, throughVersion: 2 });
     await connection.settle();
 
     expect(connection.received.map((message) => message.type)).toEqual(['error']);

@@ -1,0 +1,100 @@
+/**
+ * cr-sqlite's packed primary key (`crsql_pack_columns`), the `pk` of every
+ * `crsql_changes` row:
+ *
+ *   u8 column count, then per column a type byte and its payload.
+ *
+ * The low 3 bits of the type byte are SQLite's storage class (1 INTEGER, 2 REAL,
+ * 3 TEXT, 4 BLOB, 5 NULL); the high 5 bits say how many bytes follow for an
+ * INTEGER (its big-endian two's-complement value) or for the length of a TEXT or
+ * BLOB (then that many bytes). cr-sqlite writes the fewest bytes that hold the
+ * value: no bytes for 0 or an empty text, otherwise up to the most significant
+ * non-zero byte (so every negative integer takes 8). A REAL is 8 bytes of
+ * big-endian IEEE 754 and its type byte has no length bits; NULL has no payload.
+ *
+ * `decodePackedKey` reads that layout strictly: only the canonical form, which is
+ * the only one cr-sqlite produces, so two different byte strings never name the
+ * same row.
+ */
+
+export const PACKED_KEY_TYPES = {
+  integer: 1,
+  real: 2,
+  text: 3,
+  blob: 4,
+  null: 5,
+} as const;
+export type PackedKeyType = keyof typeof PACKED_KEY_TYPES;
+
+const TYPE_BY_CODE: ReadonlyMap<number, PackedKeyType> = new Map(
+  Object.entries(PACKED_KEY_TYPES).map(([name, code]) => [code, name as PackedKeyType]),
+);
+
+/** cr-sqlite sizes a TEXT or BLOB length as a 32-bit integer. */
+const MAX_LENGTH_BYTES = 4;
+const MAX_INTEGER_BYTES = 8;
+const REAL_BYTES = 8;
+
+export interface PackedKeyColumn {
+  readonly type: PackedKeyType;
+  /** Offset of the type byte in the key, for error messages. */
+  readonly offset: number;
+  /** The payload: an INTEGER's or REAL's bytes, a TEXT's or BLOB's content; empty for NULL. */
+  readonly bytes: Uint8Array;
+}
+
+/** The columns of a well-formed packed key, or a description of what is wrong with it. */
+export type PackedKeyResult =
+  | { readonly ok: true; readonly columns: readonly PackedKeyColumn[] }
+  | { readonly ok: false; readonly problem: string };
+
+export function decodePackedKey(key: Uint8Array): PackedKeyResult {
+  const fail = (problem: string): PackedKeyResult => ({ ok: false, problem });
+  if (key.byteLength === 0) return fail('the key is empty');
+  const count = key[0] ?? 0;
+  const columns: PackedKeyColumn[] = [];
+  let at = 1;
+  for (let index = 0; index < count; index++) {
+    const offset = at;
+    if (at >= key.byteLength) return fail(`column ${index} is missing (the key declares ${count})`);
+    const typeByte = key[at++] ?? 0;
+    const type = TYPE_BY_CODE.get(typeByte & 0x07);
+    const lengthBytes = typeByte >> 3;
+    if (type === undefined) return fail(`column ${index} has unknown type ${typeByte & 0x07} at byte ${offset}`);
+    switch (type) {
+      case 'null':
+      case 'real': {
+        if (lengthBytes !== 0) return fail(`column ${index} (${type}) has length bits at byte ${offset}`);
+        const size = type === 'real' ? REAL_BYTES : 0;
+        if (at + size > key.byteLength) return fail(`column ${index} (${type}) is truncated`);
+        columns.push({ type, offset, bytes: key.subarray(at, at + size) });
+        at += size;
+        break;
+      }
+      case 'integer': {
+        if (lengthBytes > MAX_INTEGER_BYTES) return fail(`column ${index} (integer) claims ${lengthBytes} bytes`);
+        if (at + lengthBytes > key.byteLength) return fail(`column ${index} (integer) is truncated`);
+        if (lengthBytes > 0 && key[at] === 0) return fail(`column ${index} (integer) is not in its shortest form`);
+        columns.push({ type, offset, bytes: key.subarray(at, at + lengthBytes) });
+        at += lengthBytes;
+        break;
+      }
+      case 'text':
+      case 'blob': {
+        if (lengthBytes > MAX_LENGTH_BYTES) return fail(`column ${index} (${type}) claims a ${lengthBytes}-byte length`);
+        if (at + lengthBytes > key.byteLength) return fail(`column ${index} (${type}) length is truncated`);
+        if (lengthBytes > 0 && key[at] === 0) return fail(`column ${index} (${type}) length is not in its shortest form`);
+        if (lengthBytes === MAX_LENGTH_BYTES && (key[at] ?? 0) >= 0x80) return fail(`column ${index} (${type}) has a negative length`);
+        let length = 0;
+        for (let i = 0; i < lengthBytes; i++) length = length * 256 + (key[at + i] ?? 0);
+        at += lengthBytes;
+        if (at + length > key.byteLength) return fail(`column ${index} (${type}) is truncated: ${length} bytes declared`);
+        columns.push({ type, offset, bytes: key.subarray(at, at + length) });
+        at += length;
+        break;
+      }
+    }
+  }
+  if (at !== key.byteLength) return fail(`${key.byteLength - at} bytes follow the last of its ${count} columns`);
+  return { ok: true, columns };
+}
