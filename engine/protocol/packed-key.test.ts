@@ -52,9 +52,10 @@ describe('decodePackedKey', () => {
   });
 
   it('gives each column its class and payload', () => {
-    const decoded = decodePackedKey(pack("'ab', 300, x'0102', 1.5, NULL"));
+    const key = pack("'ab', 300, x'0102', 1.5, NULL");
+    const decoded = decodePackedKey(key);
     if (!decoded.ok) throw new Error(decoded.problem);
-    expect(decoded.columns.map((column) => [column.type, [...column.bytes]])).toEqual([
+    expect(decoded.columns.map((column) => [column.type, [...key.subarray(column.start, column.end)]])).toEqual([
       ['text', [0x61, 0x62]],
       ['integer', [0x01, 0x2c]],
       ['blob', [1, 2]],

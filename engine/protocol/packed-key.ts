@@ -26,9 +26,8 @@ export const PACKED_KEY_TYPES = {
 } as const;
 export type PackedKeyType = keyof typeof PACKED_KEY_TYPES;
 
-const TYPE_BY_CODE: ReadonlyMap<number, PackedKeyType> = new Map(
-  Object.entries(PACKED_KEY_TYPES).map(([name, code]) => [code, name as PackedKeyType]),
-);
+/** Indexed by the type byte's low 3 bits. */
+const TYPE_BY_CODE: readonly (PackedKeyType | undefined)[] = [undefined, 'integer', 'real', 'text', 'blob', 'null', undefined, undefined];
 
 /** cr-sqlite sizes a TEXT or BLOB length as a 32-bit integer. */
 const MAX_LENGTH_BYTES = 4;
@@ -39,8 +38,13 @@ export interface PackedKeyColumn {
   readonly type: PackedKeyType;
   /** Offset of the type byte in the key, for error messages. */
   readonly offset: number;
-  /** The payload: an INTEGER's or REAL's bytes, a TEXT's or BLOB's content; empty for NULL. */
-  readonly bytes: Uint8Array;
+  /**
+   * Where the payload lies in the key, `key.subarray(start, end)`: an INTEGER's or
+   * REAL's bytes, a TEXT's or BLOB's content; empty for NULL. Offsets, not a
+   * view, because a server reads one key per change it receives.
+   */
+  readonly start: number;
+  readonly end: number;
 }
 
 /** The columns of a well-formed packed key, or a description of what is wrong with it. */
@@ -49,52 +53,68 @@ export type PackedKeyResult =
   | { readonly ok: false; readonly problem: string };
 
 export function decodePackedKey(key: Uint8Array): PackedKeyResult {
-  const fail = (problem: string): PackedKeyResult => ({ ok: false, problem });
-  if (key.byteLength === 0) return fail('the key is empty');
-  const count = key[0] ?? 0;
   const columns: PackedKeyColumn[] = [];
+  const problem = scanPackedKey(key, (type, offset, start, end) => {
+    columns.push({ type, offset, start, end });
+    return null;
+  });
+  return problem === null ? { ok: true, columns } : { ok: false, problem };
+}
+
+/**
+ * Walks a packed key column by column without building anything, for a server
+ * that reads one key per change it receives: `visit` gets each column's class
+ * and where its type byte and payload lie, and may return a problem to stop.
+ * Returns what is wrong with the key (or what `visit` said), or null.
+ */
+export function scanPackedKey(
+  key: Uint8Array,
+  visit: (type: PackedKeyType, offset: number, start: number, end: number, index: number, count: number) => string | null,
+): string | null {
+  if (key.byteLength === 0) return 'the key is empty';
+  const count = key[0] ?? 0;
   let at = 1;
   for (let index = 0; index < count; index++) {
     const offset = at;
-    if (at >= key.byteLength) return fail(`column ${index} is missing (the key declares ${count})`);
+    if (at >= key.byteLength) return `column ${index} is missing (the key declares ${count})`;
     const typeByte = key[at++] ?? 0;
-    const type = TYPE_BY_CODE.get(typeByte & 0x07);
+    const type = TYPE_BY_CODE[typeByte & 0x07];
     const lengthBytes = typeByte >> 3;
-    if (type === undefined) return fail(`column ${index} has unknown type ${typeByte & 0x07} at byte ${offset}`);
+    if (type === undefined) return `column ${index} has unknown type ${typeByte & 0x07} at byte ${offset}`;
+    let start = at;
     switch (type) {
       case 'null':
       case 'real': {
-        if (lengthBytes !== 0) return fail(`column ${index} (${type}) has length bits at byte ${offset}`);
-        const size = type === 'real' ? REAL_BYTES : 0;
-        if (at + size > key.byteLength) return fail(`column ${index} (${type}) is truncated`);
-        columns.push({ type, offset, bytes: key.subarray(at, at + size) });
-        at += size;
+        if (lengthBytes !== 0) return `column ${index} (${type}) has length bits at byte ${offset}`;
+        at += type === 'real' ? REAL_BYTES : 0;
+        if (at > key.byteLength) return `column ${index} (${type}) is truncated`;
         break;
       }
       case 'integer': {
-        if (lengthBytes > MAX_INTEGER_BYTES) return fail(`column ${index} (integer) claims ${lengthBytes} bytes`);
-        if (at + lengthBytes > key.byteLength) return fail(`column ${index} (integer) is truncated`);
-        if (lengthBytes > 0 && key[at] === 0) return fail(`column ${index} (integer) is not in its shortest form`);
-        columns.push({ type, offset, bytes: key.subarray(at, at + lengthBytes) });
+        if (lengthBytes > MAX_INTEGER_BYTES) return `column ${index} (integer) claims ${lengthBytes} bytes`;
+        if (at + lengthBytes > key.byteLength) return `column ${index} (integer) is truncated`;
+        if (lengthBytes > 0 && key[at] === 0) return `column ${index} (integer) is not in its shortest form`;
         at += lengthBytes;
         break;
       }
       case 'text':
       case 'blob': {
-        if (lengthBytes > MAX_LENGTH_BYTES) return fail(`column ${index} (${type}) claims a ${lengthBytes}-byte length`);
-        if (at + lengthBytes > key.byteLength) return fail(`column ${index} (${type}) length is truncated`);
-        if (lengthBytes > 0 && key[at] === 0) return fail(`column ${index} (${type}) length is not in its shortest form`);
-        if (lengthBytes === MAX_LENGTH_BYTES && (key[at] ?? 0) >= 0x80) return fail(`column ${index} (${type}) has a negative length`);
+        if (lengthBytes > MAX_LENGTH_BYTES) return `column ${index} (${type}) claims a ${lengthBytes}-byte length`;
+        if (at + lengthBytes > key.byteLength) return `column ${index} (${type}) length is truncated`;
+        if (lengthBytes > 0 && key[at] === 0) return `column ${index} (${type}) length is not in its shortest form`;
+        if (lengthBytes === MAX_LENGTH_BYTES && (key[at] ?? 0) >= 0x80) return `column ${index} (${type}) has a negative length`;
         let length = 0;
         for (let i = 0; i < lengthBytes; i++) length = length * 256 + (key[at + i] ?? 0);
         at += lengthBytes;
-        if (at + length > key.byteLength) return fail(`column ${index} (${type}) is truncated: ${length} bytes declared`);
-        columns.push({ type, offset, bytes: key.subarray(at, at + length) });
+        start = at;
         at += length;
+        if (at > key.byteLength) return `column ${index} (${type}) is truncated: ${length} bytes declared`;
         break;
       }
     }
+    const problem = visit(type, offset, start, at, index, count);
+    if (problem !== null) return problem;
   }
-  if (at !== key.byteLength) return fail(`${key.byteLength - at} bytes follow the last of its ${count} columns`);
-  return { ok: true, columns };
+  if (at !== key.byteLength) return `${key.byteLength - at} bytes follow the last of its ${count} columns`;
+  return null;
 }

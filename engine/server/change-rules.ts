@@ -1,8 +1,8 @@
 import { changeWireSize } from '../protocol/codec.ts';
 import { varUintSize } from '../protocol/byte-writer.ts';
 import type { Change, ChangesMessage } from '../protocol/messages.ts';
-import { decodePackedKey } from '../protocol/packed-key.ts';
-import type { CrrTable, CrrTables } from './crr-tables.ts';
+import { scanPackedKey, type PackedKeyType } from '../protocol/packed-key.ts';
+import type { CrrKeyColumn, CrrTable, CrrTables } from './crr-tables.ts';
 import { InvalidChangeError, type ChangeRule } from './invalid-change-error.ts';
 
 /**
@@ -66,9 +66,10 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function checkOwnSite(change: Change, context: ChangeRuleContext): string | null {
   const expected = context.senderSite;
   const actual = change.siteId;
-  let same = actual.byteLength === expected.byteLength;
-  for (let i = 0; same && i < expected.byteLength; i++) same = actual[i] === expected[i];
-  return same ? null : "the change's site id is not the sender's (a client sends only its own changes)";
+  const problem = "the change's site id is not the sender's (a client sends only its own changes)";
+  if (actual.byteLength !== expected.byteLength) return problem;
+  for (let i = 0; i < expected.byteLength; i++) if (actual[i] !== expected[i]) return problem;
+  return null;
 }
 
 /**
@@ -95,28 +96,32 @@ export function checkKnownColumn(change: Change, table: CrrTable): string | null
  * TEXT column, only integers in an INTEGER PRIMARY KEY.
  */
 export function checkPrimaryKey(change: Change, table: CrrTable): string | null {
-  const decoded = decodePackedKey(change.pk);
-  if (!decoded.ok) return `the primary key is not a packed cr-sqlite key: ${decoded.problem}`;
-  const { columns } = decoded;
-  if (columns.length !== table.keyColumns.length) {
-    return `the primary key has ${columns.length} columns, ${table.name}'s has ${table.keyColumns.length}`;
+  const { keyColumns } = table;
+  const column: { problem: string | null } = { problem: null };
+  const keyProblem = scanPackedKey(change.pk, (type, _offset, start, end, index) => {
+    column.problem = keyColumnProblem(change.pk, type, start, end, keyColumns[index]);
+    return column.problem;
+  });
+  if (column.problem !== null) return column.problem;
+  if (keyProblem !== null) return `the primary key is not a packed cr-sqlite key: ${keyProblem}`;
+  const count = change.pk[0] ?? 0;
+  return count === keyColumns.length ? null : `the primary key has ${count} columns, ${table.name}'s has ${keyColumns.length}`;
+}
+
+function keyColumnProblem(pk: Uint8Array, type: PackedKeyType, start: number, end: number, keyColumn: CrrKeyColumn | undefined): string | null {
+  // A column beyond the table's key: the count check after the scan reports it.
+  if (keyColumn === undefined) return null;
+  const where = `key column ${keyColumn.name}`;
+  if (type === 'null') return `${where} is NULL`;
+  if (keyColumn.affinity === 'rowid' && type !== 'integer') return `${where} is an INTEGER PRIMARY KEY, got ${type}`;
+  if (keyColumn.affinity === 'text' && (type === 'integer' || type === 'real')) {
+    return `${where} is TEXT, which turns every number into text, got ${type}`;
   }
-  for (let i = 0; i < columns.length; i++) {
-    const column = columns[i];
-    const keyColumn = table.keyColumns[i];
-    if (column === undefined || keyColumn === undefined) continue;
-    const where = `key column ${keyColumn.name}`;
-    if (column.type === 'null') return `${where} is NULL`;
-    if (keyColumn.affinity === 'rowid' && column.type !== 'integer') return `${where} is an INTEGER PRIMARY KEY, got ${column.type}`;
-    if (keyColumn.affinity === 'text' && (column.type === 'integer' || column.type === 'real')) {
-      return `${where} is TEXT, which turns every number into text, got ${column.type}`;
-    }
-    if (column.type === 'text') {
-      try {
-        strictUtf8.decode(column.bytes);
-      } catch {
-        return `${where} is not valid UTF-8 text`;
-      }
+  if (type === 'text') {
+    try {
+      strictUtf8.decode(pk.subarray(start, end));
+    } catch {
+      return `${where} is not valid UTF-8 text`;
     }
   }
   return null;
@@ -165,6 +170,8 @@ export function checkSentinelValue(change: Change): string | null {
  * alone in a frame.
  */
 export function checkDeliverableSize(change: Change, context: ChangeRuleContext): string | null {
+  // Most changes are far below the limit: a bound that needs no UTF-8 length decides for them.
+  if (roughWireSizeBound(change) + LONE_CHANGE_FRAME_HEADER_BYTES <= context.maxFrameBytes) return null;
   const outgoing =
     changeWireSize(change) - varUintSize(change.dbVersion) - varUintSize(change.cl) + 2 * MAX_VERSION_VARINT_BYTES;
   const frame = outgoing + LONE_CHANGE_FRAME_HEADER_BYTES;
@@ -173,17 +180,24 @@ export function checkDeliverableSize(change: Change, context: ChangeRuleContext)
     : `the change would take a ${frame}-byte frame on its way to other clients, over this server's limit of ${context.maxFrameBytes}`;
 }
 
+/** At least changeWireSize with every varint at 10 bytes and 3 UTF-8 bytes per UTF-16 unit. */
+function roughWireSizeBound(change: Change): number {
+  const { val } = change;
+  const valBytes = typeof val === 'string' ? 3 * val.length : val instanceof Uint8Array ? val.byteLength : 10;
+  return 1 + 10 + 3 * change.table.length + 10 + change.pk.byteLength + 10 + 3 * change.cid.length + 1 + 10 + valBytes + 16 + 4 * 10;
+}
+
 /**
  * version-order: db_versions never go back, within a frame or across frames:
  * each change's version is at least the previous change's, and above the last
  * `throughVersion` accepted on this connection (a version the client has
  * declared complete does not come again until it reconnects).
  */
-export function checkVersionOrder(change: Change, stream: SenderStream): string | null {
-  if (change.dbVersion <= stream.throughVersion) {
-    return `version ${change.dbVersion} is not above ${stream.throughVersion}, through which the client's versions were already complete`;
+export function checkVersionOrder(change: Change, completedThrough: number, previousDbVersion: number): string | null {
+  if (change.dbVersion <= completedThrough) {
+    return `version ${change.dbVersion} is not above ${completedThrough}, through which the client's versions were already complete`;
   }
-  if (change.dbVersion < stream.lastDbVersion) return `version ${change.dbVersion} comes after version ${stream.lastDbVersion}`;
+  if (change.dbVersion < previousDbVersion) return `version ${change.dbVersion} comes after version ${previousDbVersion}`;
   return null;
 }
 
@@ -217,22 +231,22 @@ export function checkThroughVersion(message: ChangesMessage, stream: SenderStrea
  */
 export function checkChangesFrame(message: ChangesMessage, context: ChangeRuleContext, stream: SenderStream): SenderStream {
   let lastDbVersion = stream.lastDbVersion;
-  message.changes.forEach((change, index) => {
-    const check = (rule: ChangeRule, problem: string | null): void => {
-      if (problem !== null) refuse(rule, index, change, problem);
-    };
-    check('own-site', checkOwnSite(change, context));
+  const { changes } = message;
+  for (let index = 0; index < changes.length; index++) {
+    const change = changes[index] as Change;
+    let problem = checkOwnSite(change, context);
+    if (problem !== null) refuse('own-site', index, change, problem);
     const table = checkKnownTable(change, context);
     if (typeof table === 'string') refuse('known-table', index, change, table);
-    check('known-column', checkKnownColumn(change, table));
-    check('primary-key', checkPrimaryKey(change, table));
-    check('causal-length', checkCausalLength(change));
-    check('column-version', checkColumnVersion(change));
-    check('sentinel-value', checkSentinelValue(change));
-    check('deliverable-size', checkDeliverableSize(change, context));
-    check('version-order', checkVersionOrder(change, { throughVersion: stream.throughVersion, lastDbVersion }));
+    if ((problem = checkKnownColumn(change, table)) !== null) refuse('known-column', index, change, problem);
+    if ((problem = checkPrimaryKey(change, table)) !== null) refuse('primary-key', index, change, problem);
+    if ((problem = checkCausalLength(change)) !== null) refuse('causal-length', index, change, problem);
+    if ((problem = checkColumnVersion(change)) !== null) refuse('column-version', index, change, problem);
+    if ((problem = checkSentinelValue(change)) !== null) refuse('sentinel-value', index, change, problem);
+    if ((problem = checkDeliverableSize(change, context)) !== null) refuse('deliverable-size', index, change, problem);
+    if ((problem = checkVersionOrder(change, stream.throughVersion, lastDbVersion)) !== null) refuse('version-order', index, change, problem);
     lastDbVersion = change.dbVersion;
-  });
+  }
   const through = checkThroughVersion(message, stream);
   if (through !== null) throw new InvalidChangeError('through-version', null, through);
   return { throughVersion: message.throughVersion, lastDbVersion };
