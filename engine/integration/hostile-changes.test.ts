@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { isGreen } from '../client/sync-status.ts';
 import { varUintSize } from '../protocol/byte-writer.ts';
 import { encodeMessage } from '../protocol/codec.ts';
-import { CLOSE_CODES, DEFAULT_MAX_FRAME_BYTES, type Change, type ChangesMessage } from '../protocol/messages.ts';
+import { CLOSE_CODES, type Change, type ChangesMessage } from '../protocol/messages.ts';
 import type { ChangeRule } from '../server/invalid-change-error.ts';
 import { connectRawClient } from '../test-support/node-websocket.ts';
 import type { RawProtocolClient } from '../test-support/raw-protocol-client.ts';
@@ -20,6 +20,12 @@ import { TRUTHFUL_DATABASE, TRUTHFUL_SCHEMA, TruthfulRig, type WatchedClient } f
  */
 
 const HONEST_ROWS = [1, 2, 3];
+/**
+ * The server's frame limit here: small, so that a frame filling it costs no
+ * noticeable time in this process, which also runs the honest clients and
+ * judges their heartbeats in about a second.
+ */
+const SERVER_MAX_FRAME_BYTES = 64 * 1024;
 
 /** Everything a merge could touch on the server, as /exec reads it. */
 async function dumpServer(rig: TruthfulRig): Promise<unknown> {
@@ -178,12 +184,11 @@ const CASES: readonly HostileCase[] = [
     frames: ({ db }) => {
       const [valid] = honestChanges(db, [581], 0);
       if (valid === undefined) throw new Error('no change');
-      // Sized by arithmetic, not by encoding 16 MiB over and over: this process also runs the server and the honest clients.
       const empty = encodeMessage(frame([{ ...valid, val: '' }], valid.dbVersion)).byteLength;
       const frameBytes = (length: number): number => empty - 1 + varUintSize(length) + length;
-      let length = DEFAULT_MAX_FRAME_BYTES - empty;
-      while (frameBytes(length) > DEFAULT_MAX_FRAME_BYTES) length -= 1;
-      return { honest: [], hostile: frame([{ ...valid, val: 'v'.repeat(length) }], valid.dbVersion), frameBytes: DEFAULT_MAX_FRAME_BYTES };
+      let length = SERVER_MAX_FRAME_BYTES - empty;
+      while (frameBytes(length) > SERVER_MAX_FRAME_BYTES) length -= 1;
+      return { honest: [], hostile: frame([{ ...valid, val: 'v'.repeat(length) }], valid.dbVersion), frameBytes: SERVER_MAX_FRAME_BYTES };
     },
   },
   {
@@ -226,7 +231,7 @@ describe('a hostile peer breaking a change rule', () => {
   const attackers: TestClientDatabase[] = [];
 
   beforeAll(async () => {
-    rig = await TruthfulRig.create();
+    rig = await TruthfulRig.create({ maxFrameBytes: SERVER_MAX_FRAME_BYTES });
     honest = await startHonestClients(rig);
     greenFrom = [honest[0].history.length, honest[1].history.length];
   });
@@ -280,7 +285,7 @@ describe('the reproduction: a column value with an even cl', () => {
   let attacker: TestClientDatabase | null = null;
 
   beforeEach(async () => {
-    rig = await TruthfulRig.create();
+    rig = await TruthfulRig.create({ maxFrameBytes: SERVER_MAX_FRAME_BYTES });
   });
 
   afterEach(async () => {
