@@ -15,11 +15,13 @@ import { InvalidChangeError, type ChangeRule } from './invalid-change-error.ts';
 const SCHEMA = `
   CREATE TABLE items (id TEXT PRIMARY KEY NOT NULL, title TEXT, qty INTEGER);
   CREATE TABLE pairs (a TEXT NOT NULL, b INTEGER NOT NULL, note TEXT, PRIMARY KEY (a, b));
+  CREATE TABLE reversed (a TEXT NOT NULL, b INTEGER NOT NULL, note TEXT, PRIMARY KEY (b, a));
   CREATE TABLE counters (id INTEGER PRIMARY KEY NOT NULL, n INTEGER);
   CREATE TABLE anything (k NOT NULL PRIMARY KEY, v);
   CREATE TABLE local_only (id TEXT PRIMARY KEY NOT NULL, v TEXT);
   SELECT crsql_as_crr('items');
   SELECT crsql_as_crr('pairs');
+  SELECT crsql_as_crr('reversed');
   SELECT crsql_as_crr('counters');
   SELECT crsql_as_crr('anything');
 `;
@@ -112,6 +114,8 @@ describe('change rules', () => {
       connection.exec("INSERT INTO items (id, title) VALUES ('b', 'again')");
       connection.exec("UPDATE items SET id = 'c' WHERE id = 'a'");
       connection.exec("INSERT INTO pairs (a, b, note) VALUES ('k', 1, 'n'), ('k', -7, NULL)");
+      // Key order is the PRIMARY KEY clause's, not the columns'.
+      connection.exec("INSERT INTO reversed (a, b, note) VALUES ('k', 1, 'n')");
       connection.exec('INSERT INTO counters (id, n) VALUES (0, 1), (255, 2), (-1, 3), (9223372036854775807, 4)');
       connection.exec("INSERT INTO anything (k, v) VALUES (1, 'int'), (2.5, 'real'), ('t', 'text'), (x'00ff', 'blob'), ('', 'empty')");
       connection.exec("INSERT INTO items (id, title) VALUES (x'0102', 'a blob in a TEXT key stays a blob')");
@@ -213,6 +217,12 @@ describe('change rules', () => {
 
     it('refuses text in an INTEGER PRIMARY KEY', () => {
       expectRefused({ ...value, table: 'counters', cid: 'n', pk: new Uint8Array([1, 0x0b, 1, 0x61]) }, 'primary-key');
+    });
+
+    it('refuses a number in the second key column of reversed, which is its TEXT a', () => {
+      const numbers = new Uint8Array([2, 0x09, 1, 0x09, 1]);
+      const error = expectRefused({ ...value, table: 'reversed', cid: 'note', pk: numbers }, 'primary-key');
+      expect(error.message).toContain('key column a');
     });
 
     it("refuses a one-column key for the two-column key of pairs", () => {
