@@ -101,6 +101,28 @@ describe('SyncServerCore', () => {
     expect(check.rows).toEqual([[0]]);
   });
 
+  it('refuses a frame breaking a change rule whole: invalid-change to the sender, nothing merged, nothing to anyone else', async () => {
+    const a = await openClient();
+    const b = await openClient();
+    const connectionA = await connectAccepted(a);
+    const connectionB = await connectAccepted(b);
+    a.writeItems([{ id: 'i1', title: 'Dune', qty: 2 }]);
+    const [good] = a.localChanges();
+    if (good === undefined) throw new Error('no change');
+    const deletedRowValue: Change = { ...good, val: 'EVIL', colVersion: 5, cl: 4 };
+    connectionA.received.length = 0;
+    connectionB.received.length = 0;
+    connectionA.send({ type: 'changes', changes: [good, deletedRowValue], throughVersion: 1 });
+    await connectionA.settle();
+
+    expect(connectionA.received).toEqual([{ type: 'error', code: 'invalid-change', message: expect.stringMatching(/^rule causal-length: change 1 /) }]);
+    expect(connectionA.closedWith?.code).toBe(CLOSE_CODES.protocolError);
+    expect((await core.exec('shop' as never, 'SELECT count(*) FROM items')).rows).toEqual([[0]]);
+    expect((await core.exec('shop' as never, 'SELECT count(*) FROM greenlight_peers')).rows).toEqual([[0]]);
+    expect(connectionB.received).toEqual([]);
+    expect(connectionB.closedWith).toBeNull();
+  });
+
   it('refuses changes before an accepted hello as unexpected', async () => {
     const a = await openClient();
     const connection = new InProcessConnection(core);
