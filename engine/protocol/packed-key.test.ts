@@ -1,13 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMemoryDatabase } from '../sqlite/open-memory-database.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
-import { decodePackedKey } from './packed-key.ts';
+import { scanPackedKey, type PackedKeyType } from './packed-key.ts';
+
+type Decoded = { readonly ok: true; readonly columns: { type: PackedKeyType; bytes: number[] }[] } | { readonly ok: false; readonly problem: string };
+
+/** The columns scanPackedKey visits, or its problem. */
+function decodePackedKey(key: Uint8Array): Decoded {
+  const columns: { type: PackedKeyType; bytes: number[] }[] = [];
+  const problem = scanPackedKey(key, (type, _offset, start, end) => {
+    columns.push({ type, bytes: [...key.subarray(start, end)] });
+    return null;
+  });
+  return problem === null ? { ok: true, columns } : { ok: false, problem };
+}
 
 function bytes(...values: number[]): Uint8Array {
   return new Uint8Array(values);
 }
 
-describe('decodePackedKey', () => {
+describe('scanPackedKey', () => {
   let db: SqliteConnection;
 
   beforeAll(async () => {
@@ -52,10 +64,9 @@ describe('decodePackedKey', () => {
   });
 
   it('gives each column its class and payload', () => {
-    const key = pack("'ab', 300, x'0102', 1.5, NULL");
-    const decoded = decodePackedKey(key);
+    const decoded = decodePackedKey(pack("'ab', 300, x'0102', 1.5, NULL"));
     if (!decoded.ok) throw new Error(decoded.problem);
-    expect(decoded.columns.map((column) => [column.type, [...key.subarray(column.start, column.end)]])).toEqual([
+    expect(decoded.columns.map((column) => [column.type, column.bytes])).toEqual([
       ['text', [0x61, 0x62]],
       ['integer', [0x01, 0x2c]],
       ['blob', [1, 2]],

@@ -12,7 +12,7 @@
  * non-zero byte (so every negative integer takes 8). A REAL is 8 bytes of
  * big-endian IEEE 754 and its type byte has no length bits; NULL has no payload.
  *
- * `decodePackedKey` reads that layout strictly: only the canonical form, which is
+ * `scanPackedKey` reads that layout strictly: only the canonical form, which is
  * the only one cr-sqlite produces, so two different byte strings never name the
  * same row.
  */
@@ -27,44 +27,21 @@ export const PACKED_KEY_TYPES = {
 export type PackedKeyType = keyof typeof PACKED_KEY_TYPES;
 
 /** Indexed by the type byte's low 3 bits. */
-const TYPE_BY_CODE: readonly (PackedKeyType | undefined)[] = [undefined, 'integer', 'real', 'text', 'blob', 'null', undefined, undefined];
+const TYPE_BY_CODE: readonly (PackedKeyType | undefined)[] = Array.from({ length: 8 }, (_, code) =>
+  (Object.keys(PACKED_KEY_TYPES) as PackedKeyType[]).find((type) => PACKED_KEY_TYPES[type] === code),
+);
 
 /** cr-sqlite sizes a TEXT or BLOB length as a 32-bit integer. */
 const MAX_LENGTH_BYTES = 4;
 const MAX_INTEGER_BYTES = 8;
 const REAL_BYTES = 8;
 
-export interface PackedKeyColumn {
-  readonly type: PackedKeyType;
-  /** Offset of the type byte in the key, for error messages. */
-  readonly offset: number;
-  /**
-   * Where the payload lies in the key, `key.subarray(start, end)`: an INTEGER's or
-   * REAL's bytes, a TEXT's or BLOB's content; empty for NULL. Offsets, not a
-   * view, because a server reads one key per change it receives.
-   */
-  readonly start: number;
-  readonly end: number;
-}
-
-/** The columns of a well-formed packed key, or a description of what is wrong with it. */
-export type PackedKeyResult =
-  | { readonly ok: true; readonly columns: readonly PackedKeyColumn[] }
-  | { readonly ok: false; readonly problem: string };
-
-export function decodePackedKey(key: Uint8Array): PackedKeyResult {
-  const columns: PackedKeyColumn[] = [];
-  const problem = scanPackedKey(key, (type, offset, start, end) => {
-    columns.push({ type, offset, start, end });
-    return null;
-  });
-  return problem === null ? { ok: true, columns } : { ok: false, problem };
-}
-
 /**
  * Walks a packed key column by column without building anything, for a server
- * that reads one key per change it receives: `visit` gets each column's class
- * and where its type byte and payload lie, and may return a problem to stop.
+ * that reads one key per change it receives: `visit` gets each column's class,
+ * the offset of its type byte, and where its payload lies
+ * (`key.subarray(start, end)`: an INTEGER's or REAL's bytes, a TEXT's or BLOB's
+ * content, nothing for NULL), and may return a problem to stop.
  * Returns what is wrong with the key (or what `visit` said), or null.
  */
 export function scanPackedKey(
