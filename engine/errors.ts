@@ -10,6 +10,8 @@ export const ERROR_KINDS = [
   'unknown-message',
   'unexpected-message',
   'protocol-version',
+  // A changes frame holding a change cr-sqlite could not have produced (see engine/server/change-rules.ts)
+  'invalid-change',
   // Handshake and database identity
   'invalid-database-name',
   'unknown-database',

@@ -190,16 +190,18 @@ export class TruthfulRig {
   #poller: ReturnType<typeof setInterval> | null = null;
   #polling = false;
   #closed = false;
+  readonly #maxFrameBytes: number | undefined;
 
-  private constructor() {
+  private constructor(maxFrameBytes: number | undefined) {
+    this.#maxFrameBytes = maxFrameBytes;
     this.serverDir = makeDataDir();
     this.clientDir = makeDataDir();
     this.#newEpoch(null);
   }
 
-  /** A rig with its server started; close it in afterEach. */
-  static async create(): Promise<TruthfulRig> {
-    const rig = new TruthfulRig();
+  /** A rig with its server started; close it in afterEach. `maxFrameBytes` is the server's frame limit. */
+  static async create(options: { readonly maxFrameBytes?: number } = {}): Promise<TruthfulRig> {
+    const rig = new TruthfulRig(options.maxFrameBytes);
     await rig.startServer();
     rig.#poller = setInterval(() => void rig.#poll(), POLL_MS);
     return rig;
@@ -219,6 +221,7 @@ export class TruthfulRig {
       port: this.#port,
       allowExec: true,
       heartbeatIntervalMs: SERVER_HEARTBEAT_MS,
+      ...(this.#maxFrameBytes === undefined ? {} : { maxFrameBytes: this.#maxFrameBytes }),
     });
     this.#port = this.#server.port;
     return this.#server;

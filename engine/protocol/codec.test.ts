@@ -334,7 +334,7 @@ describe('decoding hostile or broken frames', () => {
     expect(thrown(() => decodeServerMessage(bad)).message).toContain('unknown reject reason');
   });
 
-  it.each([0, 6, 255])('refuses error code %i', (code) => {
+  it.each([0, 7, 255])('refuses error code %i', (code) => {
     const bad = frame(MESSAGE_TAGS.error, code, text('m'));
     expect(thrown(() => decodeClientMessage(bad)).message).toContain('unknown error code');
   });

@@ -69,6 +69,7 @@ const ERROR_CODES = {
   'unknown-message': 3,
   'unexpected-message': 4,
   internal: 5,
+  'invalid-change': 6,
 } as const satisfies Record<ProtocolErrorCode, number>;
 
 /**

@@ -147,6 +147,8 @@ export const PROTOCOL_ERROR_CODES = [
   'unknown-message',
   'unexpected-message',
   'internal',
+  /** A changes frame broke one of the rules a server checks before it merges; the message starts with `rule <name>:`. */
+  'invalid-change',
 ] as const;
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
 

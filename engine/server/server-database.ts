@@ -4,6 +4,7 @@ import type { Change, SqlValue } from '../protocol/messages.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
 import { readWrittenDbVersion } from '../sqlite/written-db-version.ts';
 import type { ServerSchema } from './server-schema.ts';
+import { readCrrTables, type CrrTables } from './crr-tables.ts';
 
 /** What a server database says about itself (the `/:db/meta` body). */
 export interface ServerDatabaseMeta {
@@ -49,6 +50,7 @@ export class ServerDatabase {
   readonly schemaName: string;
   readonly schemaVersion: number;
   readonly #connection: SqliteConnection;
+  #crrTables: CrrTables | null = null;
 
   private constructor(name: DatabaseName, connection: SqliteConnection, siteIdBytes: Uint8Array, schema: { name: string; version: number }) {
     this.name = name;
@@ -97,6 +99,12 @@ export class ServerDatabase {
       schemaVersion: this.schemaVersion,
       dbVersion: this.dbVersion(),
     };
+  }
+
+  /** The replicated tables, read once, and again after an `/exec`, which may have changed the schema. */
+  crrTables(): CrrTables {
+    this.#crrTables ??= readCrrTables(this.#connection);
+    return this.#crrTables;
   }
 
   committedClientVersion(client: Uint8Array): number {
@@ -153,6 +161,7 @@ export class ServerDatabase {
 
   /** Runs one statement in its own transaction (the guarded `/exec` route). */
   exec(sql: string, params: readonly SqlValue[]): ExecResult {
+    this.#crrTables = null;
     try {
       const rows = this.#connection.transaction(() => this.#connection.all(sql, params));
       return { rows, dbVersion: this.dbVersion() };

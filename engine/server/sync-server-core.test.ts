@@ -85,12 +85,13 @@ describe('SyncServerCore', () => {
   it('rolls back a batch that fails to apply, sends no ack and closes that connection as internal', async () => {
     const a = await openClient();
     const connection = await connectAccepted(a);
+    // A valid change the database itself refuses to store.
+    await core.exec('shop' as never, "CREATE TRIGGER refuse_boom BEFORE INSERT ON items WHEN NEW.title = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
     a.writeItems([{ id: 'i1', title: 'Dune', qty: 2 }]);
-    const [good] = a.localChanges();
-    if (good === undefined) throw new Error('no change');
-    const bad: Change = { ...good, table: 'no_such_table' };
+    a.writeItems([{ id: 'i2', title: 'boom', qty: 1 }]);
+    const changes = a.localChanges();
     connection.received.length = 0;
-    connection.send({ type: 'changes', changes: [good, bad], throughVersion: 1 });
+    connection.send({ type: 'changes', changes, throughVersion: 2 });
     await connection.settle();
 
     expect(connection.received.map((message) => message.type)).toEqual(['error']);
@@ -98,6 +99,28 @@ describe('SyncServerCore', () => {
     expect(connection.closedWith?.code).toBe(CLOSE_CODES.internal);
     const check = await core.exec('shop' as never, 'SELECT count(*) FROM items');
     expect(check.rows).toEqual([[0]]);
+  });
+
+  it('refuses a frame breaking a change rule whole: invalid-change to the sender, nothing merged, nothing to anyone else', async () => {
+    const a = await openClient();
+    const b = await openClient();
+    const connectionA = await connectAccepted(a);
+    const connectionB = await connectAccepted(b);
+    a.writeItems([{ id: 'i1', title: 'Dune', qty: 2 }]);
+    const [good] = a.localChanges();
+    if (good === undefined) throw new Error('no change');
+    const deletedRowValue: Change = { ...good, val: 'EVIL', colVersion: 5, cl: 4 };
+    connectionA.received.length = 0;
+    connectionB.received.length = 0;
+    connectionA.send({ type: 'changes', changes: [good, deletedRowValue], throughVersion: 1 });
+    await connectionA.settle();
+
+    expect(connectionA.received).toEqual([{ type: 'error', code: 'invalid-change', message: expect.stringMatching(/^rule causal-length: change 1 /) }]);
+    expect(connectionA.closedWith?.code).toBe(CLOSE_CODES.protocolError);
+    expect((await core.exec('shop' as never, 'SELECT count(*) FROM items')).rows).toEqual([[0]]);
+    expect((await core.exec('shop' as never, 'SELECT count(*) FROM greenlight_peers')).rows).toEqual([[0]]);
+    expect(connectionB.received).toEqual([]);
+    expect(connectionB.closedWith).toBeNull();
   });
 
   it('refuses changes before an accepted hello as unexpected', async () => {

@@ -14,6 +14,7 @@ import {
   type ServerMessage,
   type SqlValue,
 } from '../protocol/messages.ts';
+import { checkChangesFrame, streamAfterAccept, type SenderStream } from './change-rules.ts';
 import type { DatabaseStore } from './database-store.ts';
 import { checkDatabase, checkProtocol, type HandshakeRefusal } from './handshake.ts';
 import { readBacklog } from './read-backlog.ts';
@@ -67,6 +68,8 @@ interface Peer {
   /** Set once the hello is accepted for a database, while its backlog is still read. */
   room: Room | null;
   clientSite: Uint8Array | null;
+  /** Where this client's stream of versions stands, for the rules its next frame must follow. */
+  stream: SenderStream;
   /** All server changes through this version (except the client's own) have been sent. */
   sentThrough: number;
   lastHeardAt: number;
@@ -121,6 +124,7 @@ export class SyncServerCore {
       phase: 'awaiting-hello',
       room: null,
       clientSite: null,
+      stream: streamAfterAccept(0),
       sentThrough: 0,
       lastHeardAt: this.#timers.now(),
       queue: Promise.resolve(),
@@ -302,13 +306,16 @@ export class SyncServerCore {
     if (backlog === null || isClosed(peer)) return;
     let backlogBytes = 0;
     for (const change of backlog) backlogBytes += changeWireSize(change);
+    const committedClientVersion = database.committedClientVersion(clientSite);
+    // The client resumes after what the accept says is committed.
+    peer.stream = streamAfterAccept(committedClientVersion);
     this.#send(peer, {
       type: 'accept',
       serverSiteId: database.siteId,
       schemaName: database.schemaName,
       schemaVersion: database.schemaVersion,
       serverVersion: target,
-      committedClientVersion: database.committedClientVersion(clientSite),
+      committedClientVersion,
       backlogChanges: backlog.length,
       backlogBytes,
       backlogRows: countDistinctRows(backlog),
@@ -341,6 +348,17 @@ export class SyncServerCore {
   // ---- client changes and fan-out ---------------------------------------------
 
   #merge(peer: Peer, room: Room, clientSite: Uint8Array, message: ChangesMessage): void {
+    let stream: SenderStream;
+    try {
+      const context = { senderSite: clientSite, tables: room.database.crrTables(), maxFrameBytes: this.#maxFrameBytes };
+      stream = checkChangesFrame(message, context, peer.stream);
+    } catch (error) {
+      // Refused whole: nothing of the frame is merged, and only this connection closes.
+      const failure = toGreenlightError(error, 'server');
+      this.#onError(failure);
+      this.#fail(peer, failure.kind === 'invalid-change' ? 'invalid-change' : 'internal', failure.message);
+      return;
+    }
     let committedClientVersion: number;
     try {
       committedClientVersion = room.database.mergeClientChanges(clientSite, message.changes, message.throughVersion);
@@ -352,6 +370,7 @@ export class SyncServerCore {
       this.#fail(peer, 'internal', `could not commit changes: ${failure.message}`);
       return;
     }
+    peer.stream = stream;
     this.#send(peer, { type: 'ack', committedClientVersion });
     this.#fanOut(room);
   }
