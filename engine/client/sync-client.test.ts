@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeClientMessage, encodeMessage } from '../protocol/codec.ts';
 import type { SiteId } from '../protocol/ids.ts';
 import type { ClientMessage, ServerMessage } from '../protocol/messages.ts';
-import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/messages.ts';
+import { CLOSE_CODES, DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/messages.ts';
 import { openMemoryDatabase } from '../sqlite/open-memory-database.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
 import { SwitchableNetwork } from '../test-support/switchable-network.ts';
@@ -71,6 +71,7 @@ function accept(serverSiteId: SiteId, committedClientVersion = 0): ServerMessage
     backlogChanges: 0,
     backlogBytes: 0,
     backlogRows: 0,
+    maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   };
 }
 
@@ -291,7 +292,7 @@ describe('SyncClient connection loop', () => {
     socket.receive({
       type: 'changes',
       throughVersion: 5,
-      changes: [{ table: 'missing', pk: new Uint8Array([1, 9, 1]), cid: 'x', val: 1, colVersion: 1, dbVersion: 5, siteId: new Uint8Array(16).fill(3), cl: 1, seq: 0 }],
+      changes: [{ table: 'items', pk: new Uint8Array([1, 9, 1]), cid: 'no_such_column', val: 1, colVersion: 1, dbVersion: 5, siteId: new Uint8Array(16).fill(3), cl: 1, seq: 0 }],
     });
     await flush();
     expect(socket.closedWith).toBe(CLOSE_CODES.internal);

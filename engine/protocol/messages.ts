@@ -18,7 +18,10 @@ import type { DatabaseName, SiteId } from './ids.ts';
  * Versions (db_version, col_version, cl, seq) are JavaScript numbers: they are
  * counters that stay far below 2^53; the codec refuses larger ones.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/** Bytes of the random secret a client keeps with its site id (see HelloMessage.siteSecret). */
+export const SITE_SECRET_BYTES = 32;
 
 /** A SQLite value as it travels: NULL, INTEGER (bigint beyond 2^53), REAL, TEXT, BLOB. */
 export type SqlValue = null | number | bigint | string | Uint8Array;
@@ -45,12 +48,21 @@ export interface HelloMessage {
   readonly protocolVersion: number;
   readonly database: DatabaseName;
   readonly clientSiteId: SiteId;
+  /**
+   * The random secret this client made with its site id. The first hello for a
+   * site id registers it (as a hash) on the server; a later hello with that
+   * site id and another secret is refused with `site-secret-mismatch`, so no
+   * client can write under another's name or move its acknowledged version.
+   */
+  readonly siteSecret: Uint8Array;
   readonly schemaName: string;
   readonly schemaVersion: number;
   /** The server identity this database last synced with; null before its first sync. */
   readonly lastServerSiteId: SiteId | null;
   /** The server db_version through which this client has applied the server's changes. */
   readonly serverCursor: number;
+  /** The largest frame this client accepts; the server sends it nothing larger. */
+  readonly maxFrameBytes: number;
 }
 
 // ---- server -> client ------------------------------------------------------
@@ -72,6 +84,11 @@ export interface AcceptMessage {
    * and only the server, holding the whole backlog, can count them exactly.
    */
   readonly backlogRows: number;
+  /**
+   * The largest frame this server accepts. The client sends within the smaller
+   * of the two limits, minus `REENCODE_GROWTH_BYTES` (see frame-limits.ts).
+   */
+  readonly maxFrameBytes: number;
 }
 
 export const REJECT_REASONS = [
@@ -81,6 +98,7 @@ export const REJECT_REASONS = [
   'unknown-database',
   'forbidden-database',
   'invalid-database-name',
+  'site-secret-mismatch',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -21,6 +21,8 @@ import { ServerDatabase, type ExecResult, type ServerDatabaseMeta } from './serv
 import type { ServerSchema } from './server-schema.ts';
 import { systemTimers, type IntervalHandle, type ServerTimers } from './server-timers.ts';
 import { catchUpBatchLimits, splitIntoVersionBatches, versionBatchLimits } from '../protocol/version-batches.ts';
+import { checkOutgoingFrame, clientSendLimit, serverSendLimit } from '../protocol/frame-limits.ts';
+import { claimSite, hashSiteSecret } from './site-secrets.ts';
 
 /** The transport side of one client connection. Every frame the core sends goes through `send`. */
 export interface SyncConnection {
@@ -69,6 +71,10 @@ interface Peer {
   clientSite: Uint8Array | null;
   /** All server changes through this version (except the client's own) have been sent. */
   sentThrough: number;
+  /** What this connection may send: the server's limit until the hello, then the smaller of both. */
+  sendLimit: number;
+  /** What it reads: the server's limit until accepted, then the client's send limit (frame-limits.ts). */
+  receiveLimit: number;
   lastHeardAt: number;
   /** Frames are handled one after another, even while a hello waits for its database. */
   queue: Promise<void>;
@@ -122,6 +128,8 @@ export class SyncServerCore {
       room: null,
       clientSite: null,
       sentThrough: 0,
+      sendLimit: this.#maxFrameBytes,
+      receiveLimit: this.#maxFrameBytes,
       lastHeardAt: this.#timers.now(),
       queue: Promise.resolve(),
     };
@@ -197,7 +205,7 @@ export class SyncServerCore {
     if (peer.phase === 'closed') return;
     let message: ClientMessage;
     try {
-      message = decodeClientMessage(frame, { maxFrameBytes: this.#maxFrameBytes });
+      message = decodeClientMessage(frame, { maxFrameBytes: peer.receiveLimit });
     } catch (error) {
       this.#refuseFrame(peer, error);
       return;
@@ -262,6 +270,7 @@ export class SyncServerCore {
       return;
     }
     const name = hello.database;
+    const secretHash = hashSiteSecret(hello.siteSecret);
     if (this.#authorize !== undefined && !(await this.#authorize(name))) {
       this.#reject(peer, { reason: 'forbidden-database', message: `this client may not sync database ${name}` }, null);
       return;
@@ -276,7 +285,7 @@ export class SyncServerCore {
         this.#reject(peer, { reason: 'unknown-database', message: `database ${name} does not exist` }, null);
         return;
       }
-      await this.#acceptAndCatchUp(peer, room, hello);
+      await this.#acceptAndCatchUp(peer, room, hello, secretHash);
     });
   }
 
@@ -288,20 +297,23 @@ export class SyncServerCore {
    * only a version too large for one frame. What was committed meanwhile follows
    * at once, as it would for any live connection.
    */
-  async #acceptAndCatchUp(peer: Peer, room: Room, hello: HelloMessage): Promise<void> {
+  async #acceptAndCatchUp(peer: Peer, room: Room, hello: HelloMessage, secretHash: Uint8Array): Promise<void> {
     const { database } = room;
     const target = database.dbVersion();
-    const refusal = checkDatabase(hello, database, target);
+    const clientSite = siteIdToBytes(hello.clientSiteId);
+    // The secret last: a hello refused for its schema or server registers nothing.
+    const refusal = checkDatabase(hello, database, target) ?? claimSite(database, clientSite, secretHash);
     if (refusal !== null) {
       this.#reject(peer, refusal, database);
       return;
     }
-    const clientSite = siteIdToBytes(hello.clientSiteId);
     peer.room = room;
     const backlog = await readBacklog(database, hello.serverCursor, target, clientSite, () => isClosed(peer));
     if (backlog === null || isClosed(peer)) return;
     let backlogBytes = 0;
     for (const change of backlog) backlogBytes += changeWireSize(change);
+    peer.sendLimit = serverSendLimit(hello.maxFrameBytes, this.#maxFrameBytes);
+    peer.receiveLimit = clientSendLimit(hello.maxFrameBytes, this.#maxFrameBytes);
     this.#send(peer, {
       type: 'accept',
       serverSiteId: database.siteId,
@@ -312,8 +324,9 @@ export class SyncServerCore {
       backlogChanges: backlog.length,
       backlogBytes,
       backlogRows: countDistinctRows(backlog),
+      maxFrameBytes: this.#maxFrameBytes,
     });
-    const limits = catchUpBatchLimits(backlog.length, this.#maxFrameBytes);
+    const limits = catchUpBatchLimits(backlog.length, peer.sendLimit);
     for (const batch of splitIntoVersionBatches(backlog, changeWireSize, limits, hello.serverCursor)) {
       this.#send(peer, { type: 'changes', changes: batch.changes, throughVersion: batch.throughVersion });
     }
@@ -367,7 +380,7 @@ export class SyncServerCore {
     for (const peer of [...room.peers]) {
       if (peer.phase !== 'live' || peer.sentThrough >= current) continue;
       const changes = room.database.changesBetween(peer.sentThrough, current, peer.clientSite);
-      const batches = splitIntoVersionBatches(changes, changeWireSize, versionBatchLimits(this.#maxFrameBytes), peer.sentThrough);
+      const batches = splitIntoVersionBatches(changes, changeWireSize, versionBatchLimits(peer.sendLimit), peer.sentThrough);
       if (batches.length === 0) {
         this.#send(peer, { type: 'changes', changes: [], throughVersion: current });
       }
@@ -409,8 +422,21 @@ export class SyncServerCore {
 
   #send(peer: Peer, message: ServerMessage): void {
     if (peer.phase === 'closed') return;
+    let frame: Uint8Array;
     try {
-      peer.transport.send(encodeMessage(message));
+      frame = encodeMessage(message);
+      checkOutgoingFrame(frame, peer.sendLimit, message.type, 'server');
+    } catch (error) {
+      // Never sent: a client that could not read it would fail on it on every
+      // reconnect. Only a change too large for this client's own limit gets here.
+      const failure = toGreenlightError(error, 'server');
+      this.#onError(failure);
+      if (message.type === 'error') this.#closePeer(peer, CLOSE_CODES.internal, 'cannot send');
+      else this.#fail(peer, 'internal', failure.message);
+      return;
+    }
+    try {
+      peer.transport.send(frame);
     } catch (error) {
       this.#onError(toGreenlightError(error, 'transport', 'transport'));
       this.#closePeer(peer, CLOSE_CODES.internal, 'send failed');
