@@ -6,6 +6,7 @@ import type { AcceptMessage, Change, ServerMessage } from '../protocol/messages.
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/messages.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
 import { ScriptedFakeServer, type FakeServerConnection } from '../test-support/scripted-fake-server.ts';
+import { waitUntil } from '../test-support/wait-until.ts';
 import { attachTestClient, openClientConnection, TEST_SCHEMA, waitFor } from './integration-harness.ts';
 
 /**
@@ -64,8 +65,8 @@ async function acceptedAt(serverVersion: number, index = 0): Promise<FakeServerC
 }
 
 function waitForStatus(status: SyncStatus['status'], reason?: string): Promise<void> {
-  return waitFor(
-    `status ${status} ${reason ?? ''} (now ${JSON.stringify(client.getSnapshot().status)})`,
+  return waitUntil(
+    () => `status ${status} ${reason ?? ''} (now ${JSON.stringify(client.getSnapshot().status)}, last error ${client.getSnapshot().diagnostics.lastError?.message})`,
     () => {
       const now = client.getSnapshot().status;
       return now.status === status && (reason === undefined || ('reason' in now && now.reason === reason));
