@@ -175,7 +175,7 @@ describe('frame limits told in the handshake', () => {
       INSERT INTO items (id, title, qty) SELECT i, printf('%0200d', i), i FROM n`);
     small.connection.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
       INSERT INTO notes (key, body) SELECT 'k' || i, printf('%0200d', i) FROM n`);
-    await waitFor('both synced with everything', () => synced(large.client) && synced(small.client) && tableContents(small.connection).length === 3000, 30_000);
+    await waitFor('both synced with everything', () => synced(large.client) && synced(small.client) && tableContents(small.connection).length === 3000, 20_000);
     await allAgree([large.connection, small.connection]);
   });
 
