@@ -3,7 +3,7 @@ import { changeWireSize, decodeServerMessage, encodeMessage } from '../protocol/
 import type { DatabaseName, SiteId } from '../protocol/ids.ts';
 import type { AcceptMessage, ClientMessage, ErrorMessage, ServerMessage } from '../protocol/messages.ts';
 import { CLOSE_CODES, DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/messages.ts';
-import { checkOutgoingFrame, clientSendLimit } from '../protocol/frame-limits.ts';
+import { checkFrameLimitOption, checkOutgoingFrame, clientSendLimit } from '../protocol/frame-limits.ts';
 import { refuseUnknownTables, refuseUnwrittenAck, ServerVersionWatch } from './server-claims.ts';
 import { CHANGES_FRAME_OVERHEAD_BYTES, splitIntoVersionBatches, versionBatchLimits, type VersionBatch } from '../protocol/version-batches.ts';
 import { applyServerChanges } from './apply-server-changes.ts';
@@ -83,7 +83,7 @@ export class SyncConnection {
 
   constructor(options: SyncConnectionOptions) {
     this.#options = options;
-    this.#receiveLimit = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.#receiveLimit = checkFrameLimitOption(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, 'client');
     this.#sendLimit = this.#receiveLimit;
     this.#lastHeardAt = options.now();
     this.#socket = options.createWebSocket(options.url);

@@ -33,6 +33,12 @@ export const REENCODE_GROWTH_BYTES = 2 * (MAX_VERSION_VARINT_BYTES - 1);
  */
 export const MIN_MAX_FRAME_BYTES = 1024;
 
+/** Refuses a configured limit the handshake could not carry, at construction rather than on every connection. */
+export function checkFrameLimitOption(maxFrameBytes: number, origin: ErrorOrigin): number {
+  if (Number.isSafeInteger(maxFrameBytes) && maxFrameBytes >= MIN_MAX_FRAME_BYTES) return maxFrameBytes;
+  throw new GreenlightError('internal', origin, `maxFrameBytes must be an integer of at least ${MIN_MAX_FRAME_BYTES}, got ${maxFrameBytes}`);
+}
+
 /** The largest frame the server may send on a connection. */
 export function serverSendLimit(clientMaxFrameBytes: number, serverMaxFrameBytes: number): number {
   return Math.min(clientMaxFrameBytes, serverMaxFrameBytes);

@@ -21,7 +21,7 @@ import { ServerDatabase, type ExecResult, type ServerDatabaseMeta } from './serv
 import type { ServerSchema } from './server-schema.ts';
 import { systemTimers, type IntervalHandle, type ServerTimers } from './server-timers.ts';
 import { catchUpBatchLimits, splitIntoVersionBatches, versionBatchLimits } from '../protocol/version-batches.ts';
-import { checkOutgoingFrame, clientSendLimit, serverSendLimit } from '../protocol/frame-limits.ts';
+import { checkFrameLimitOption, checkOutgoingFrame, clientSendLimit, serverSendLimit } from '../protocol/frame-limits.ts';
 import { claimSite, hashSiteSecret } from './site-secrets.ts';
 
 /** The transport side of one client connection. Every frame the core sends goes through `send`. */
@@ -114,7 +114,7 @@ export class SyncServerCore {
     this.#schema = options.schema;
     this.#allowCreate = options.allowCreate ?? true;
     this.#authorize = options.authorize;
-    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.#maxFrameBytes = checkFrameLimitOption(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, 'server');
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? SERVER_CORE_DEFAULTS.heartbeatIntervalMs;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? SERVER_CORE_DEFAULTS.idleTimeoutMs;
     this.#timers = options.timers ?? systemTimers;
