@@ -40,13 +40,18 @@ export async function refuseUnwrittenAck(tx: ClientTransaction, committedClientV
  * save the server's changes here" is true either way. Nuke and Resync, on a
  * correctly created database, is the cure when the fault is local.
  */
-export async function refuseUnknownTables(tx: Pick<ClientTransaction, 'all'>, changes: readonly Change[]): Promise<void> {
-  if (changes.length === 0) return;
-  const tables = new Set<string>();
-  for (const change of changes) tables.add(change.table);
-  const names = new Set((await tx.all("SELECT name FROM sqlite_master WHERE type = 'table'")).map(([name]) => String(name)));
-  for (const table of tables) {
-    if (!names.has(table) || !names.has(`${table}__crsql_clock`)) {
+export class KnownTables {
+  /** Tables found synced at the last look; looked up again only when a change names another. */
+  #synced = new Set<string>();
+
+  async refuseUnknown(db: Pick<ClientTransaction, 'all'>, changes: readonly Change[]): Promise<void> {
+    const unknown = new Set<string>();
+    for (const change of changes) if (!this.#synced.has(change.table)) unknown.add(change.table);
+    if (unknown.size === 0) return;
+    const names = new Set((await db.all("SELECT name FROM sqlite_master WHERE type = 'table'")).map(([name]) => String(name)));
+    this.#synced = new Set([...names].filter((name) => names.has(`${name}__crsql_clock`)));
+    for (const table of unknown) {
+      if (this.#synced.has(table)) continue;
       throw new GreenlightError(
         'apply-failed',
         'client',

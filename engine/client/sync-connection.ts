@@ -4,7 +4,7 @@ import type { DatabaseName, SiteId } from '../protocol/ids.ts';
 import type { AcceptMessage, ClientMessage, ErrorMessage, ServerMessage } from '../protocol/messages.ts';
 import { CLOSE_CODES, DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/messages.ts';
 import { checkFrameLimitOption, checkOutgoingFrame, clientSendLimit } from '../protocol/frame-limits.ts';
-import { refuseUnknownTables, refuseUnwrittenAck, ServerVersionWatch } from './server-claims.ts';
+import { KnownTables, refuseUnwrittenAck, ServerVersionWatch } from './server-claims.ts';
 import { CHANGES_FRAME_OVERHEAD_BYTES, splitIntoVersionBatches, versionBatchLimits, type VersionBatch } from '../protocol/version-batches.ts';
 import { applyServerChanges } from './apply-server-changes.ts';
 import type { ClientDatabase } from './client-database.ts';
@@ -80,6 +80,7 @@ export class SyncConnection {
   #sendLimit: number;
   /** Set when the hello goes out, from the cursor it carries. */
   #versions: ServerVersionWatch | null = null;
+  readonly #tables = new KnownTables();
 
   constructor(options: SyncConnectionOptions) {
     this.#options = options;
@@ -185,7 +186,7 @@ export class SyncConnection {
         let applied;
         try {
           applied = await this.#options.queue.run(async () => {
-            await refuseUnknownTables(this.#options.db, message.changes);
+            await this.#tables.refuseUnknown(this.#options.db, message.changes);
             return applyServerChanges(this.#options.db, message);
           });
         } catch (error) {
