@@ -273,13 +273,14 @@ export class SyncConnection {
     }
     // Both would fail the same way on every connection: only Nuke and Resync helps.
     if (accept.serverVersion < cursor) {
-      this.#reject('server-rebuilt', `the server is at version ${accept.serverVersion}, but this client has applied its changes through ${cursor}: it lost history`);
+      this.#reject('server-rebuilt', `the server is at version ${accept.serverVersion}, but this client has applied its changes through ${cursor}: it lost history`, 'client');
       return;
     }
     if (accept.committedClientVersion > written) {
       this.#reject(
         'acknowledged-unwritten',
         `the server holds this client's changes through version ${accept.committedClientVersion}, but this database has written only through ${written}`,
+        'client',
       );
       return;
     }
@@ -430,10 +431,11 @@ export class SyncConnection {
     return this.#versions;
   }
 
-  #reject(reason: IncompatibleReason, message: string): void {
+  /** The server's reject, or (origin 'client') this client's refusal of an accept it cannot believe. */
+  #reject(reason: IncompatibleReason, message: string, origin: 'server' | 'client' = 'server'): void {
     this.#incompatible = true;
     this.#options.emit({ type: 'handshake-rejected', at: this.#options.now(), reason, message });
-    this.close(new GreenlightError(rejectKind(reason), 'server', message), CLOSE_CODES.rejected);
+    this.close(new GreenlightError(reason, origin, message), CLOSE_CODES.rejected);
   }
 
   #fail(error: GreenlightError): void {
@@ -455,10 +457,6 @@ export class SyncConnection {
     this.#options.emit({ type: 'socket-closed', at: this.#options.now(), wasOpen: this.#opened, error });
     this.#options.onEnd({ incompatible: this.#incompatible, accepted: this.#accepted });
   }
-}
-
-function rejectKind(reason: IncompatibleReason): GreenlightError['kind'] {
-  return reason;
 }
 
 /**

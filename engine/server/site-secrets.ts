@@ -22,12 +22,9 @@ import { sha256 } from './sha256.ts';
  * the client itself: it reconnects as soon as it is upgraded.
  */
 
-export function hashSiteSecret(secret: Uint8Array): Uint8Array {
-  return sha256(secret);
-}
-
 /** Checks the hello's secret against the registered one, registering it for a new site id. */
-export function claimSite(database: ServerDatabase, site: Uint8Array, secretHash: Uint8Array): HandshakeRefusal | null {
+export function claimSite(database: ServerDatabase, site: Uint8Array, secret: Uint8Array): HandshakeRefusal | null {
+  const secretHash = sha256(secret);
   const registered = database.siteSecretHash(site);
   if (registered === null) {
     database.registerSiteSecret(site, secretHash);

@@ -22,7 +22,7 @@ import type { ServerSchema } from './server-schema.ts';
 import { systemTimers, type IntervalHandle, type ServerTimers } from './server-timers.ts';
 import { catchUpBatchLimits, splitIntoVersionBatches, versionBatchLimits } from '../protocol/version-batches.ts';
 import { checkFrameLimitOption, checkOutgoingFrame, clientSendLimit, serverSendLimit } from '../protocol/frame-limits.ts';
-import { claimSite, hashSiteSecret } from './site-secrets.ts';
+import { claimSite } from './site-secrets.ts';
 
 /** The transport side of one client connection. Every frame the core sends goes through `send`. */
 export interface SyncConnection {
@@ -71,7 +71,7 @@ interface Peer {
   clientSite: Uint8Array | null;
   /** All server changes through this version (except the client's own) have been sent. */
   sentThrough: number;
-  /** What this connection may send: the server's limit until the hello, then the smaller of both. */
+  /** What this connection may send: the server's limit until the accept, then the smaller of both. */
   sendLimit: number;
   /** What it reads: the server's limit until accepted, then the client's send limit (frame-limits.ts). */
   receiveLimit: number;
@@ -270,7 +270,6 @@ export class SyncServerCore {
       return;
     }
     const name = hello.database;
-    const secretHash = hashSiteSecret(hello.siteSecret);
     if (this.#authorize !== undefined && !(await this.#authorize(name))) {
       this.#reject(peer, { reason: 'forbidden-database', message: `this client may not sync database ${name}` }, null);
       return;
@@ -285,7 +284,7 @@ export class SyncServerCore {
         this.#reject(peer, { reason: 'unknown-database', message: `database ${name} does not exist` }, null);
         return;
       }
-      await this.#acceptAndCatchUp(peer, room, hello, secretHash);
+      await this.#acceptAndCatchUp(peer, room, hello);
     });
   }
 
@@ -297,12 +296,12 @@ export class SyncServerCore {
    * only a version too large for one frame. What was committed meanwhile follows
    * at once, as it would for any live connection.
    */
-  async #acceptAndCatchUp(peer: Peer, room: Room, hello: HelloMessage, secretHash: Uint8Array): Promise<void> {
+  async #acceptAndCatchUp(peer: Peer, room: Room, hello: HelloMessage): Promise<void> {
     const { database } = room;
     const target = database.dbVersion();
     const clientSite = siteIdToBytes(hello.clientSiteId);
     // The secret last: a hello refused for its schema or server registers nothing.
-    const refusal = checkDatabase(hello, database, target) ?? claimSite(database, clientSite, secretHash);
+    const refusal = checkDatabase(hello, database, target) ?? claimSite(database, clientSite, hello.siteSecret);
     if (refusal !== null) {
       this.#reject(peer, refusal, database);
       return;
