@@ -21,6 +21,7 @@ export const reasonLabelsEn: ReasonLabels = {
     'acks-stalled': 'The server has stopped confirming that it saved your changes.',
     'heartbeat-lost': 'The server stopped answering, although the connection still looks open.',
     'apply-failed': 'Changes from the server could not be saved on this device.',
+    'server-misbehaved': 'The server sent something that cannot be true, so this device stopped trusting the connection.',
   },
   waiting: {
     'server-version': 'The server has gone quiet for a moment: changes made elsewhere since it last spoke may not be here yet.',
@@ -33,5 +34,7 @@ export const reasonLabelsEn: ReasonLabels = {
     'unknown-database': 'The server does not know this database.',
     'forbidden-database': 'The server does not allow this device to sync this database.',
     'invalid-database-name': 'The server does not accept this database’s name.',
+    'site-secret-mismatch': 'The server knows this device’s identity with a different key, so it refuses changes made under it.',
+    'acknowledged-unwritten': 'The server says it already saved changes from this device that are not here, for example because the data here was restored from an older copy.',
   },
 };

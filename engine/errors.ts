@@ -18,6 +18,12 @@ export const ERROR_KINDS = [
   'forbidden-database',
   'schema-mismatch',
   'server-rebuilt',
+  // Another secret for a known site id: someone else's identity, or a copied database
+  'site-secret-mismatch',
+  // The server holds more of this site's changes than this database has written
+  'acknowledged-unwritten',
+  // The server said something that cannot be true (an ack, a version, a table)
+  'server-misbehaved',
   // Storage and sync
   'storage',
   'apply-failed',

@@ -11,6 +11,7 @@ const reasonLabelsDe: ReasonLabels = {
     'acks-stalled': 'Der Server bestätigt nicht mehr, dass er Ihre Änderungen gespeichert hat.',
     'heartbeat-lost': 'Der Server antwortet nicht mehr, obwohl die Verbindung noch offen wirkt.',
     'apply-failed': 'Änderungen vom Server konnten auf diesem Gerät nicht gespeichert werden.',
+    'server-misbehaved': 'Der Server hat etwas gesendet, das nicht stimmen kann; dieses Gerät vertraut der Verbindung nicht mehr.',
   },
   waiting: {
     'server-version': 'Der Server schweigt gerade: Änderungen, die seitdem anderswo gemacht wurden, fehlen hier vielleicht noch.',
@@ -23,6 +24,8 @@ const reasonLabelsDe: ReasonLabels = {
     'unknown-database': 'Der Server kennt diese Datenbank nicht.',
     'forbidden-database': 'Der Server erlaubt diesem Gerät nicht, diese Datenbank zu synchronisieren.',
     'invalid-database-name': 'Der Server akzeptiert den Namen dieser Datenbank nicht.',
+    'site-secret-mismatch': 'Der Server kennt die Kennung dieses Geräts mit einem anderen Schlüssel und lehnt Änderungen darunter ab.',
+    'acknowledged-unwritten': 'Der Server meldet gespeicherte Änderungen dieses Geräts, die es hier nicht gibt, etwa weil die Daten aus einer älteren Kopie stammen.',
   },
 };
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeClientMessage, encodeMessage } from '../protocol/codec.ts';
 import type { SiteId } from '../protocol/ids.ts';
 import type { ClientMessage, ServerMessage } from '../protocol/messages.ts';
-import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/messages.ts';
+import { CLOSE_CODES, DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION, SITE_SECRET_BYTES } from '../protocol/messages.ts';
 import { openMemoryDatabase } from '../sqlite/open-memory-database.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
 import { SwitchableNetwork } from '../test-support/switchable-network.ts';
@@ -71,6 +71,7 @@ function accept(serverSiteId: SiteId, committedClientVersion = 0): ServerMessage
     backlogChanges: 0,
     backlogBytes: 0,
     backlogRows: 0,
+    maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   };
 }
 
@@ -291,7 +292,7 @@ describe('SyncClient connection loop', () => {
     socket.receive({
       type: 'changes',
       throughVersion: 5,
-      changes: [{ table: 'missing', pk: new Uint8Array([1, 9, 1]), cid: 'x', val: 1, colVersion: 1, dbVersion: 5, siteId: new Uint8Array(16).fill(3), cl: 1, seq: 0 }],
+      changes: [{ table: 'items', pk: new Uint8Array([1, 9, 1]), cid: 'no_such_column', val: 1, colVersion: 1, dbVersion: 5, siteId: new Uint8Array(16).fill(3), cl: 1, seq: 0 }],
     });
     await flush();
     expect(socket.closedWith).toBe(CLOSE_CODES.internal);
@@ -318,7 +319,7 @@ describe('SyncClient connection loop', () => {
     try {
       nuked.start();
       await flush();
-      await handshake(SERVER_A);
+      const before = (await handshake(SERVER_A)).sent[0];
       connection.exec("INSERT INTO items VALUES (1, 'lost')");
       await nuked.nukeAndResync();
       await flush();
@@ -326,6 +327,12 @@ describe('SyncClient connection loop', () => {
       socket.open();
       await flush();
       expect(socket.sent[0]).toMatchObject({ type: 'hello', lastServerSiteId: null, serverCursor: 0 });
+      // A new identity: the fresh database's site id, and a new secret with it.
+      const after = socket.sent[0];
+      if (before?.type !== 'hello' || after?.type !== 'hello') throw new Error('expected two hellos');
+      expect(after.clientSiteId).not.toBe(before.clientSiteId);
+      expect(after.siteSecret).toHaveLength(SITE_SECRET_BYTES);
+      expect(Buffer.from(after.siteSecret).equals(Buffer.from(before.siteSecret))).toBe(false);
       expect(nuked.getSnapshot().status).toMatchObject({ status: 'connecting', pending: { changes: 0, rows: 0 } });
       expect(fresh.all('SELECT server_site_id FROM greenlight_sync_meta')).toEqual([[null]]);
     } finally {

@@ -1,6 +1,7 @@
 import { GreenlightError, toGreenlightError } from '../errors.ts';
 import type { DatabaseName, SiteId } from '../protocol/ids.ts';
 import { parseDatabaseName, parseSiteId } from '../protocol/ids.ts';
+import { checkFrameLimitOption } from '../protocol/frame-limits.ts';
 import { backoffDelay } from './backoff.ts';
 import type { ClientDatabase } from './client-database.ts';
 import { watchLocalCommits } from './local-commit-watcher.ts';
@@ -115,6 +116,7 @@ export class SyncClient implements SyncClientApi {
   constructor(options: SyncClientOptions) {
     this.#options = options;
     this.#database = parseDatabaseName(options.database);
+    if (options.maxFrameBytes !== undefined) checkFrameLimitOption(options.maxFrameBytes, 'client');
     this.#db = options.db;
     this.#timing = { ...DEFAULT_SYNC_TIMING, ...options.timing };
     this.#now = options.now ?? Date.now;

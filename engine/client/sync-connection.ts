@@ -1,8 +1,10 @@
 import { GreenlightError, toGreenlightError } from '../errors.ts';
 import { changeWireSize, decodeServerMessage, encodeMessage } from '../protocol/codec.ts';
 import type { DatabaseName, SiteId } from '../protocol/ids.ts';
-import type { AcceptMessage, ClientMessage, ErrorMessage, RejectReason, ServerMessage } from '../protocol/messages.ts';
+import type { AcceptMessage, ClientMessage, ErrorMessage, ServerMessage } from '../protocol/messages.ts';
 import { CLOSE_CODES, DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/messages.ts';
+import { checkFrameLimitOption, checkOutgoingFrame, clientSendLimit } from '../protocol/frame-limits.ts';
+import { KnownTables, refuseUnwrittenAck, ServerVersionWatch } from './server-claims.ts';
 import { CHANGES_FRAME_OVERHEAD_BYTES, splitIntoVersionBatches, versionBatchLimits, type VersionBatch } from '../protocol/version-batches.ts';
 import { applyServerChanges } from './apply-server-changes.ts';
 import type { ClientDatabase } from './client-database.ts';
@@ -12,7 +14,7 @@ import { acknowledgeThrough } from './pending-tracker.ts';
 import type { SerialQueue } from './serial-queue.ts';
 import type { SyncEvent, SyncTimingOptions } from './sync-events.ts';
 import { readSyncMetadata, writeServerSiteId } from './sync-metadata.ts';
-import type { PendingCount } from './sync-status.ts';
+import type { IncompatibleReason, PendingCount } from './sync-status.ts';
 import type { CreateWebSocket, WebSocketLike } from './websocket-like.ts';
 import { SOCKET_STATE, frameBytes } from './websocket-like.ts';
 
@@ -72,9 +74,18 @@ export class SyncConnection {
   #outbox: VersionBatch[] = [];
   #pumping = false;
   #pumpAgain = false;
+  /** The largest frame this client reads, told to the server in the hello. */
+  readonly #receiveLimit: number;
+  /** The largest frame it sends: its own limit until the accept tells the server's (frame-limits.ts). */
+  #sendLimit: number;
+  /** Set when the hello goes out, from the cursor it carries. */
+  #versions: ServerVersionWatch | null = null;
+  readonly #tables = new KnownTables();
 
   constructor(options: SyncConnectionOptions) {
     this.#options = options;
+    this.#receiveLimit = checkFrameLimitOption(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, 'client');
+    this.#sendLimit = this.#receiveLimit;
     this.#lastHeardAt = options.now();
     this.#socket = options.createWebSocket(options.url);
     this.#socket.binaryType = 'arraybuffer';
@@ -117,15 +128,18 @@ export class SyncConnection {
     void this.#options.queue
       .run(() => this.#options.db.transaction((tx) => readSyncMetadata(tx)))
       .then((meta) => {
+        this.#versions = new ServerVersionWatch(meta.serverCursor);
         this.#send({
           type: 'hello',
           protocolVersion: PROTOCOL_VERSION,
           database: this.#options.database,
           clientSiteId: this.#options.clientSiteId,
+          siteSecret: meta.siteSecret,
           schemaName: this.#options.schema.name,
           schemaVersion: this.#options.schema.version,
           lastServerSiteId: meta.serverSiteId,
           serverCursor: meta.serverCursor,
+          maxFrameBytes: this.#receiveLimit,
         });
       })
       .catch((error: unknown) => this.#fail(toGreenlightError(error, 'storage', 'storage')));
@@ -144,7 +158,7 @@ export class SyncConnection {
     }
     let message: ServerMessage;
     try {
-      message = decodeServerMessage(bytes, { maxFrameBytes: this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
+      message = decodeServerMessage(bytes, { maxFrameBytes: this.#receiveLimit });
     } catch (error) {
       this.#fail(toGreenlightError(error, 'protocol', 'malformed-frame'));
       return;
@@ -168,9 +182,13 @@ export class SyncConnection {
         this.#reject(message.reason, message.message);
         return;
       case 'changes': {
+        this.#watch().streamed(message.throughVersion);
         let applied;
         try {
-          applied = await this.#options.queue.run(() => applyServerChanges(this.#options.db, message));
+          applied = await this.#options.queue.run(async () => {
+            await this.#tables.refuseUnknown(this.#options.db, message.changes);
+            return applyServerChanges(this.#options.db, message);
+          });
         } catch (error) {
           const failure = toGreenlightError(error, 'client', 'apply-failed');
           if (this.#ended) return;
@@ -193,13 +211,17 @@ export class SyncConnection {
         return;
       }
       case 'caught-up':
+        this.#watch().caughtUp(message.serverVersion);
         this.#caughtUp = true;
         this.#appliedThrough = Math.max(this.#appliedThrough, message.serverVersion);
         this.#options.emit({ type: 'caught-up', at, heardAt, serverVersion: message.serverVersion });
         return;
       case 'ack': {
         const pending = await this.#options.queue.run(() =>
-          this.#options.db.transaction((tx) => acknowledgeThrough(tx, message.committedClientVersion)),
+          this.#options.db.transaction(async (tx) => {
+            await refuseUnwrittenAck(tx, message.committedClientVersion);
+            return acknowledgeThrough(tx, message.committedClientVersion);
+          }),
         );
         if (this.#ended) return;
         this.#unacknowledgedBatches = Math.max(0, this.#unacknowledgedBatches - 1);
@@ -209,11 +231,13 @@ export class SyncConnection {
         return;
       }
       case 'ping':
+        this.#watch().announced(message.serverVersion, 'ping');
         this.#checkNothingMissed(message.serverVersion);
         this.#options.emit({ type: 'heartbeat', at, heardAt, serverVersion: message.serverVersion });
         this.#send({ type: 'pong', sentAt: message.sentAt, serverVersion: 0 });
         return;
       case 'pong':
+        this.#watch().announced(message.serverVersion, 'pong');
         this.#checkNothingMissed(message.serverVersion);
         this.#options.emit({ type: 'heartbeat', at, heardAt, serverVersion: message.serverVersion });
         return;
@@ -232,18 +256,36 @@ export class SyncConnection {
       );
       return;
     }
-    const known = await this.#options.queue.run(() =>
+    const local = await this.#options.queue.run(() =>
       this.#options.db.transaction(async (tx) => {
         const meta = await readSyncMetadata(tx);
-        if (meta.serverSiteId === null) await writeServerSiteId(tx, accept.serverSiteId);
-        return meta.serverSiteId;
+        const written = await readWrittenDbVersionAsync(tx);
+        const acceptable = meta.serverSiteId === null || meta.serverSiteId === accept.serverSiteId;
+        if (meta.serverSiteId === null && accept.committedClientVersion <= written) await writeServerSiteId(tx, accept.serverSiteId);
+        return { known: meta.serverSiteId, cursor: acceptable ? meta.serverCursor : 0, written };
       }),
     );
     if (this.#ended) return;
+    const { known, cursor, written } = local;
     if (known !== null && known !== accept.serverSiteId) {
       this.#reject('server-rebuilt', `the server's identity changed from ${known} to ${accept.serverSiteId}: it was rebuilt`);
       return;
     }
+    // Both would fail the same way on every connection: only Nuke and Resync helps.
+    if (accept.serverVersion < cursor) {
+      this.#reject('server-rebuilt', `the server is at version ${accept.serverVersion}, but this client has applied its changes through ${cursor}: it lost history`, 'client');
+      return;
+    }
+    if (accept.committedClientVersion > written) {
+      this.#reject(
+        'acknowledged-unwritten',
+        `the server holds this client's changes through version ${accept.committedClientVersion}, but this database has written only through ${written}`,
+        'client',
+      );
+      return;
+    }
+    this.#versions?.accepted(accept.serverVersion);
+    this.#sendLimit = clientSendLimit(this.#receiveLimit, accept.maxFrameBytes);
     this.#accepted = true;
     this.#sentThrough = accept.committedClientVersion;
     this.#options.emit({
@@ -329,7 +371,7 @@ export class SyncConnection {
       this.#sentThrough = read.throughVersion;
       // Versions holding only merged server changes need no round trip.
       if (read.changes.length === 0) continue;
-      const maxFrameBytes = this.#options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+      const maxFrameBytes = this.#sendLimit;
       const parts = splitIntoVersionBatches(read.changes, changeWireSize, versionBatchLimits(maxFrameBytes), after);
       for (const part of parts) refuseOversizedChange(part, maxFrameBytes);
       // The last part also covers any merged-only versions the read ended with.
@@ -369,21 +411,36 @@ export class SyncConnection {
 
   #send(message: ClientMessage): void {
     if (this.#ended || this.#socket.readyState !== SOCKET_STATE.open) return;
+    let frame: Uint8Array;
     try {
-      this.#socket.send(encodeMessage(message));
+      frame = encodeMessage(message);
+      checkOutgoingFrame(frame, this.#sendLimit, message.type, 'client');
+    } catch (error) {
+      this.#fail(toGreenlightError(error, 'client'));
+      return;
+    }
+    try {
+      this.#socket.send(frame);
     } catch (error) {
       this.#fail(toGreenlightError(error, 'transport', 'transport'));
     }
   }
 
-  #reject(reason: RejectReason, message: string): void {
+  #watch(): ServerVersionWatch {
+    if (this.#versions === null) throw new GreenlightError('unexpected-message', 'protocol', 'the server sent a message before the hello');
+    return this.#versions;
+  }
+
+  /** The server's reject, or (origin 'client') this client's refusal of an accept it cannot believe. */
+  #reject(reason: IncompatibleReason, message: string, origin: 'server' | 'client' = 'server'): void {
     this.#incompatible = true;
     this.#options.emit({ type: 'handshake-rejected', at: this.#options.now(), reason, message });
-    this.close(new GreenlightError(rejectKind(reason), 'server', message), CLOSE_CODES.rejected);
+    this.close(new GreenlightError(reason, origin, message), CLOSE_CODES.rejected);
   }
 
   #fail(error: GreenlightError): void {
     if (this.#ended) return;
+    if (error.kind === 'server-misbehaved') this.#options.emit({ type: 'server-misbehaved', at: this.#options.now(), error });
     const code = error.kind === 'frame-too-large' ? CLOSE_CODES.frameTooLarge : CLOSE_CODES.protocolError;
     this.close(error, code);
   }
@@ -400,10 +457,6 @@ export class SyncConnection {
     this.#options.emit({ type: 'socket-closed', at: this.#options.now(), wasOpen: this.#opened, error });
     this.#options.onEnd({ incompatible: this.#incompatible, accepted: this.#accepted });
   }
-}
-
-function rejectKind(reason: RejectReason): GreenlightError['kind'] {
-  return reason === 'protocol-version' ? 'protocol-version' : reason;
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { GreenlightError } from '../errors.ts';
-import type { RejectReason } from '../protocol/messages.ts';
-import type { PendingCount } from './sync-status.ts';
+import type { IncompatibleReason, PendingCount } from './sync-status.ts';
 
 /**
  * Everything the connection loop tells the status machine. The machine is a pure
@@ -28,7 +27,8 @@ export type SyncEvent =
       /** Distinct rows in the backlog: the exact rows total of the catch-up's progress. */
       readonly backlogRows: number;
     }
-  | { readonly type: 'handshake-rejected'; readonly at: number; readonly reason: RejectReason; readonly message: string }
+  /** The server's reject, or the client's own refusal of an accept that cannot be true. */
+  | { readonly type: 'handshake-rejected'; readonly at: number; readonly reason: IncompatibleReason; readonly message: string }
   /** Server changes committed locally, cursor included, through `serverVersion`. */
   | {
       readonly type: 'changes-applied';
@@ -40,6 +40,8 @@ export type SyncEvent =
       readonly bytes: number;
     }
   | { readonly type: 'apply-failed'; readonly at: number; readonly error: GreenlightError }
+  /** The server said something that cannot be true (SyncConnection closes that connection). */
+  | { readonly type: 'server-misbehaved'; readonly at: number; readonly error: GreenlightError }
   /** The server has sent everything through `serverVersion` on this connection. */
   | { readonly type: 'caught-up'; readonly at: number; readonly heardAt?: number; readonly serverVersion: number }
   /** A ping or pong from the server: proof of life, with its current db_version. */

@@ -772,6 +772,27 @@ describe('apply failures', () => {
   });
 });
 
+describe('a server that misbehaved', () => {
+  const error = new GreenlightError('server-misbehaved', 'client', 'ack above the written version');
+
+  test('is stuck: server-misbehaved with the error, never green on that connection, and clears on a later green one', () => {
+    const refused = play([{ type: 'server-misbehaved', at: 100, error }, ...heartbeats(1_000, 3_000, 10)], green());
+    expect(statusOf(refused)).toEqual({
+      status: 'stuck',
+      pending: NONE,
+      reason: 'server-misbehaved',
+      since: 100,
+      diagnostics: diagnosticsOf(refused),
+    });
+    expect(diagnosticsOf(refused).lastError).toBe(error);
+    const recovered = play(
+      [{ type: 'socket-closed', at: 3_100, wasOpen: true, error }, ...reconnect(3_500, 2)],
+      refused,
+    );
+    expect(statusOf(recovered)).toEqual({ status: 'synced', pending: NONE, lastSyncedAt: 3_503 });
+  });
+});
+
 describe('pending count', () => {
   test('every status carries the latest pending count', () => {
     const rejected: SyncEvent = { type: 'handshake-rejected', at: 3, reason: 'unknown-database', message: 'x' };

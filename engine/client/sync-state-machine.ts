@@ -82,8 +82,10 @@ import type {
  *   further attempts and clears only when a connection is green again and fewer
  *   than `rapidFailureCount` failures remain in the window, so a server that
  *   accepts then drops every connection stays stuck instead of blinking green.
- * - `apply-failed` latches `stuck: apply-failed`; that connection can no longer be
- *   green, and the latch clears when a later connection is green.
+ * - `apply-failed` latches `stuck: apply-failed`, and `server-misbehaved` (an ack
+ *   above anything written here, a server version going backwards) latches
+ *   `stuck: server-misbehaved`; that connection can no
+ *   longer be green, and the latch clears when a later connection is green.
  * - `handshake-rejected` is `incompatible` (reason = reject reason) until
  *   `nuke-started` or `stopped`; every other event is ignored meanwhile.
  *   `nuke-started` forgets the server (applied/acked versions, failures) and shows
@@ -127,7 +129,7 @@ type Phase =
   | 'closed'
   | 'incompatible';
 
-type LatchedStuckReason = Extract<StuckReason, 'rapid-failures' | 'apply-failed'>;
+type LatchedStuckReason = Extract<StuckReason, 'rapid-failures' | 'apply-failed' | 'server-misbehaved'>;
 
 interface ProgressSlot {
   readonly kind: 'catch-up' | 'burst';
@@ -307,10 +309,11 @@ function reduce(state: SyncMachineState, event: SyncEvent, timing: SyncTimingOpt
     case 'changes-applied':
       return onChangesApplied(state, event);
     case 'apply-failed':
+    case 'server-misbehaved':
       return {
         ...state,
         poisoned: isSocketOpen(state.phase) || state.poisoned,
-        latch: state.latch?.reason === 'apply-failed' ? state.latch : { reason: 'apply-failed', since: event.at },
+        latch: state.latch?.reason === event.type ? state.latch : { reason: event.type, since: event.at },
         facts: { ...state.facts, lastError: event.error },
       };
     case 'caught-up':
@@ -573,7 +576,7 @@ function expire(state: SyncMachineState, at: number, timing: SyncTimingOptions):
   const failures = recentFailures(next.failures, at, timing);
   if (failures.length !== next.failures.length) next = { ...next, failures };
   if (next.latch !== null && provenGreen(next, at, timing)) {
-    const cleared = next.latch.reason === 'apply-failed' || failures.length < timing.rapidFailureCount;
+    const cleared = next.latch.reason !== 'rapid-failures' || failures.length < timing.rapidFailureCount;
     if (cleared) next = { ...next, latch: null };
   }
   return next;

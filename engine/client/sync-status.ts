@@ -35,7 +35,7 @@ export interface SyncProgress {
 export const DISCONNECT_REASONS = ['offline', 'server-unreachable', 'closed'] as const;
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 
-export const STUCK_REASONS = ['rapid-failures', 'acks-stalled', 'heartbeat-lost', 'apply-failed'] as const;
+export const STUCK_REASONS = ['rapid-failures', 'acks-stalled', 'heartbeat-lost', 'apply-failed', 'server-misbehaved'] as const;
 export type StuckReason = (typeof STUCK_REASONS)[number];
 
 /**
@@ -54,6 +54,8 @@ export const INCOMPATIBLE_REASONS = [
   'unknown-database',
   'forbidden-database',
   'invalid-database-name',
+  'site-secret-mismatch',
+  'acknowledged-unwritten',
 ] as const;
 export type IncompatibleReason = (typeof INCOMPATIBLE_REASONS)[number];
 

@@ -5,6 +5,7 @@ import { GreenlightError, isGreenlightError } from '../errors.ts';
 import { thrown } from '../test-support/thrown.ts';
 import { ByteWriter, textWireSize, varUintSize } from './byte-writer.ts';
 import { changeWireSize, decodeClientMessage, decodeServerMessage, encodeMessage } from './codec.ts';
+import { MIN_MAX_FRAME_BYTES } from './frame-limits.ts';
 import { parseDatabaseName, parseSiteId, siteIdFromBytes, type SiteId } from './ids.ts';
 import { realValue } from './sql-value.ts';
 import {
@@ -13,6 +14,7 @@ import {
   PROTOCOL_ERROR_CODES,
   PROTOCOL_VERSION,
   REJECT_REASONS,
+  SITE_SECRET_BYTES,
   type Change,
   type ClientMessage,
   type HelloMessage,
@@ -45,10 +47,12 @@ const hello: HelloMessage = {
   protocolVersion: PROTOCOL_VERSION,
   database: parseDatabaseName('bookshop_main-1'),
   clientSiteId: CLIENT_SITE,
+  siteSecret: new Uint8Array(SITE_SECRET_BYTES).map((_, i) => 255 - i),
   schemaName: 'bookshop',
   schemaVersion: 4,
   lastServerSiteId: SERVER_SITE,
   serverCursor: 1234,
+  maxFrameBytes: 4 * 1024 * 1024,
 };
 
 const bothWays: readonly (ClientMessage & ServerMessage)[] = [
@@ -76,6 +80,7 @@ const serverOnly: readonly ServerMessage[] = [
     backlogChanges: 3766,
     backlogBytes: 2 ** 40,
     backlogRows: 1234,
+    maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   },
   {
     type: 'reject',
@@ -329,7 +334,7 @@ describe('decoding hostile or broken frames', () => {
     expect(error.cause).toBeDefined();
   });
 
-  it.each([0, 7, 255])('refuses reject reason code %i', (code) => {
+  it.each([0, 8, 255])('refuses reject reason code %i', (code) => {
     const bad = frame(MESSAGE_TAGS.reject, code, text('m'), varint(1), text('s'), varint(1));
     expect(thrown(() => decodeServerMessage(bad)).message).toContain('unknown reject reason');
   });
@@ -341,7 +346,7 @@ describe('decoding hostile or broken frames', () => {
 
   it('refuses a hello whose last-server flag is neither 0 nor 1', () => {
     const encoded = encodeMessage({ ...hello, lastServerSiteId: null });
-    const flagAt = encoded.byteLength - varUintSize(hello.serverCursor) - 1;
+    const flagAt = encoded.byteLength - varUintSize(hello.maxFrameBytes) - varUintSize(hello.serverCursor) - 1;
     expect(encoded[flagAt]).toBe(0);
     const bad = encoded.slice();
     bad[flagAt] = 2;
@@ -363,6 +368,37 @@ describe('decoding hostile or broken frames', () => {
   it('decodes a hello of another protocol version laid out as this one, so the server can reject it', () => {
     const future = { ...hello, protocolVersion: PROTOCOL_VERSION + 1 };
     expect(decodeClientMessage(encodeMessage(future))).toStrictEqual(future);
+  });
+
+  it('reports a protocol 1 hello (no secret, no frame limit) as protocol-version, so the server can reject it', () => {
+    const v1 = frame(
+      MESSAGE_TAGS.hello,
+      varint(1),
+      text('bookshop'),
+      new Uint8Array(16).fill(1),
+      text('bookshop'),
+      varint(4),
+      0,
+      varint(0),
+    );
+    const error = thrown(() => decodeClientMessage(v1));
+    expect(error).toMatchObject({ kind: 'protocol-version', origin: 'protocol' });
+  });
+
+  it('refuses a frame limit below the protocol minimum in a hello or an accept', () => {
+    const small = { ...hello, maxFrameBytes: MIN_MAX_FRAME_BYTES - 1 };
+    expect(thrown(() => encodeMessage(small)).kind).toBe('internal');
+    const bytes = encodeMessage({ ...hello, maxFrameBytes: MIN_MAX_FRAME_BYTES });
+    // The limit is the hello's last field: replace its varint with a smaller value.
+    const limitBytes = varUintSize(MIN_MAX_FRAME_BYTES);
+    const forged = frame(bytes.subarray(0, bytes.byteLength - limitBytes), varint(MIN_MAX_FRAME_BYTES - 1));
+    expect(thrown(() => decodeClientMessage(forged)).kind).toBe('malformed-frame');
+    const accept = serverOnly[0] as ServerMessage & { type: 'accept' };
+    expect(thrown(() => encodeMessage({ ...accept, maxFrameBytes: 10 })).kind).toBe('internal');
+  });
+
+  it('refuses to encode a site secret of another length', () => {
+    expect(thrown(() => encodeMessage({ ...hello, siteSecret: new Uint8Array(SITE_SECRET_BYTES - 1) })).kind).toBe('internal');
   });
 
   it('reports a hello of another protocol version that it cannot read as protocol-version', () => {
@@ -495,10 +531,12 @@ const clientMessageArbitrary: fc.Arbitrary<ClientMessage> = fc.oneof(
     protocolVersion: versionArbitrary,
     database: databaseArbitrary,
     clientSiteId: siteIdArbitrary,
+    siteSecret: fc.uint8Array({ minLength: SITE_SECRET_BYTES, maxLength: SITE_SECRET_BYTES }),
     schemaName: textArbitrary,
     schemaVersion: versionArbitrary,
     lastServerSiteId: fc.option(siteIdArbitrary, { nil: null }),
     serverCursor: versionArbitrary,
+    maxFrameBytes: fc.integer({ min: MIN_MAX_FRAME_BYTES, max: Number.MAX_SAFE_INTEGER }),
   }),
   changesArbitrary,
   heartbeatArbitrary,
@@ -516,6 +554,7 @@ const serverMessageArbitrary: fc.Arbitrary<ServerMessage> = fc.oneof(
     backlogChanges: versionArbitrary,
     backlogBytes: versionArbitrary,
     backlogRows: versionArbitrary,
+    maxFrameBytes: fc.integer({ min: MIN_MAX_FRAME_BYTES, max: Number.MAX_SAFE_INTEGER }),
   }),
   record({
     type: fc.constant('reject' as const),

@@ -1,11 +1,13 @@
 import { GreenlightError, isGreenlightError } from '../errors.ts';
 import { ByteReader } from './byte-reader.ts';
+import { MIN_MAX_FRAME_BYTES } from './frame-limits.ts';
 import { ByteWriter, bytesWireSize, textWireSize, varUintSize } from './byte-writer.ts';
 import { SITE_ID_BYTES, isSiteId, parseDatabaseName, siteIdFromBytes, siteIdToBytes, type SiteId } from './ids.ts';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   MESSAGE_TAGS,
   PROTOCOL_VERSION,
+  SITE_SECRET_BYTES,
   type AcceptMessage,
   type AckMessage,
   type CaughtUpMessage,
@@ -60,6 +62,7 @@ const REJECT_REASON_CODES = {
   'unknown-database': 4,
   'forbidden-database': 5,
   'invalid-database-name': 6,
+  'site-secret-mismatch': 7,
 } as const satisfies Record<RejectReason, number>;
 
 /** Wire codes of error messages, independent of the order of PROTOCOL_ERROR_CODES. */
@@ -149,6 +152,10 @@ function writeHello(message: HelloMessage): void {
   writer.varUint(message.protocolVersion);
   writer.text(message.database);
   writeSiteId(message.clientSiteId);
+  if (message.siteSecret.byteLength !== SITE_SECRET_BYTES) {
+    refuse(`a site secret has ${SITE_SECRET_BYTES} bytes, got ${message.siteSecret.byteLength}`);
+  }
+  writer.raw(message.siteSecret);
   writer.text(message.schemaName);
   writer.varUint(message.schemaVersion);
   if (message.lastServerSiteId === null) writer.u8(0);
@@ -157,6 +164,14 @@ function writeHello(message: HelloMessage): void {
     writeSiteId(message.lastServerSiteId);
   }
   writer.varUint(message.serverCursor);
+  writeFrameLimit(message.maxFrameBytes);
+}
+
+function writeFrameLimit(maxFrameBytes: number): void {
+  if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < MIN_MAX_FRAME_BYTES) {
+    refuse(`a frame limit must be an integer of at least ${MIN_MAX_FRAME_BYTES} bytes, got ${maxFrameBytes}`);
+  }
+  writer.varUint(maxFrameBytes);
 }
 
 function writeAccept(message: AcceptMessage): void {
@@ -168,6 +183,7 @@ function writeAccept(message: AcceptMessage): void {
   writer.varUint(message.backlogChanges);
   writer.varUint(message.backlogBytes);
   writer.varUint(message.backlogRows);
+  writeFrameLimit(message.maxFrameBytes);
 }
 
 function writeSiteId(id: SiteId): void {
@@ -352,10 +368,12 @@ function readHello(reader: ByteReader): HelloMessage {
   try {
     const database = reader.text('database');
     const clientSiteId = readSiteId(reader, 'clientSiteId');
+    const siteSecret = reader.raw(SITE_SECRET_BYTES, 'siteSecret');
     const schemaName = reader.text('schemaName');
     const schemaVersion = reader.varUint('schemaVersion');
     const lastServerSiteId = readOptionalSiteId(reader, 'lastServerSiteId');
     const serverCursor = reader.varUint('serverCursor');
+    const maxFrameBytes = readFrameLimit(reader);
     // The name is checked only once the frame is known to be well formed, so that
     // 'invalid-database-name' always means "reject the name", never "bad frame".
     reader.expectEnd();
@@ -364,10 +382,12 @@ function readHello(reader: ByteReader): HelloMessage {
       protocolVersion,
       database: parseDatabaseName(database),
       clientSiteId,
+      siteSecret,
       schemaName,
       schemaVersion,
       lastServerSiteId,
       serverCursor,
+      maxFrameBytes,
     };
   } catch (error) {
     // Another protocol may lay out the rest of its hello differently; the server
@@ -395,7 +415,17 @@ function readAccept(reader: ByteReader): AcceptMessage {
     backlogChanges: reader.varUint('backlogChanges'),
     backlogBytes: reader.varUint('backlogBytes'),
     backlogRows: reader.varUint('backlogRows'),
+    maxFrameBytes: readFrameLimit(reader),
   };
+}
+
+function readFrameLimit(reader: ByteReader): number {
+  const at = reader.offset;
+  const maxFrameBytes = reader.varUint('maxFrameBytes');
+  if (maxFrameBytes < MIN_MAX_FRAME_BYTES) {
+    throw reader.malformed(`maxFrameBytes ${maxFrameBytes} is below the protocol minimum of ${MIN_MAX_FRAME_BYTES}`, at);
+  }
+  return maxFrameBytes;
 }
 
 function readReject(reader: ByteReader): RejectMessage {

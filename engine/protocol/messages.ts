@@ -19,7 +19,10 @@ import type { SqlValue } from './sql-value.ts';
  * Versions (db_version, col_version, cl, seq) are JavaScript numbers: they are
  * counters that stay far below 2^53; the codec refuses larger ones.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/** Bytes of the random secret a client keeps with its site id (see HelloMessage.siteSecret). */
+export const SITE_SECRET_BYTES = 32;
 
 /** A SQLite value as it travels; `sql-value.ts` says which JavaScript value is which storage class. */
 export type { SqlReal, SqlValue } from './sql-value.ts';
@@ -46,12 +49,21 @@ export interface HelloMessage {
   readonly protocolVersion: number;
   readonly database: DatabaseName;
   readonly clientSiteId: SiteId;
+  /**
+   * The random secret this client made with its site id. The first hello for a
+   * site id registers it (as a hash) on the server; a later hello with that
+   * site id and another secret is refused with `site-secret-mismatch`, so no
+   * client can write under another's name or move its acknowledged version.
+   */
+  readonly siteSecret: Uint8Array;
   readonly schemaName: string;
   readonly schemaVersion: number;
   /** The server identity this database last synced with; null before its first sync. */
   readonly lastServerSiteId: SiteId | null;
   /** The server db_version through which this client has applied the server's changes. */
   readonly serverCursor: number;
+  /** The largest frame this client accepts; the server sends it nothing larger. */
+  readonly maxFrameBytes: number;
 }
 
 // ---- server -> client ------------------------------------------------------
@@ -73,6 +85,11 @@ export interface AcceptMessage {
    * and only the server, holding the whole backlog, can count them exactly.
    */
   readonly backlogRows: number;
+  /**
+   * The largest frame this server accepts. The client sends within the smaller
+   * of the two limits, minus `REENCODE_GROWTH_BYTES` (see frame-limits.ts).
+   */
+  readonly maxFrameBytes: number;
 }
 
 export const REJECT_REASONS = [
@@ -82,6 +99,7 @@ export const REJECT_REASONS = [
   'unknown-database',
   'forbidden-database',
   'invalid-database-name',
+  'site-secret-mismatch',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -93,6 +93,7 @@ describe('startSyncServer', () => {
           backlogChanges: 0,
           backlogBytes: 0,
           backlogRows: 0,
+          maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
         },
         { type: 'caught-up', serverVersion: 0 },
       ]);

@@ -26,6 +26,17 @@ const MERGE_ROWS_PER_STATEMENT = 200;
 const CHANGE_COLUMNS = '"table", pk, cid, val, col_version, db_version, site_id, cl, seq';
 const MERGE_ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
+/**
+ * Run on every attach, so a database created before this table existed gets it
+ * too. Site secrets are bookkeeping, not app data: a plain table, not a CRR.
+ */
+const SITE_SECRETS_SQL = `
+  CREATE TABLE IF NOT EXISTS greenlight_site_secrets (
+    site_id BLOB PRIMARY KEY,
+    secret_hash BLOB NOT NULL
+  );
+`;
+
 const INIT_SQL = `
   CREATE TABLE greenlight_server_meta (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -75,6 +86,7 @@ export class ServerDatabase {
           connection.exec('INSERT INTO greenlight_server_meta (id, schema_name, schema_version) VALUES (1, ?, ?)', [schema.name, schema.version]);
         });
       }
+      connection.transaction(() => connection.exec(SITE_SECRETS_SQL));
       const [meta] = connection.all('SELECT schema_name, schema_version FROM greenlight_server_meta WHERE id = 1');
       const [site] = connection.all('SELECT crsql_site_id()');
       const siteBytes = site?.[0];
@@ -110,6 +122,24 @@ export class ServerDatabase {
   committedClientVersion(client: Uint8Array): number {
     const [row] = this.#connection.all('SELECT committed_version FROM greenlight_peers WHERE site_id = ?', [client]);
     return row === undefined ? 0 : toNumber(row[0]);
+  }
+
+  /** The SHA-256 of the secret registered for a client site id, or null before its first accepted hello. */
+  siteSecretHash(client: Uint8Array): Uint8Array | null {
+    const [row] = this.#connection.all('SELECT secret_hash FROM greenlight_site_secrets WHERE site_id = ?', [client]);
+    const hash = row?.[0];
+    return hash instanceof Uint8Array ? hash : null;
+  }
+
+  /** Registers a new site id's secret hash, durably, before the hello that brought it is accepted. */
+  registerSiteSecret(client: Uint8Array, secretHash: Uint8Array): void {
+    try {
+      this.#connection.transaction(() =>
+        this.#connection.exec('INSERT INTO greenlight_site_secrets (site_id, secret_hash) VALUES (?, ?)', [client, secretHash]),
+      );
+    } catch (error) {
+      throw toGreenlightError(error, 'storage', 'storage');
+    }
   }
 
   /**

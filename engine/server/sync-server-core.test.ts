@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { siteIdFromBytes } from '../protocol/ids.ts';
-import { CLOSE_CODES, MESSAGE_TAGS, type Change } from '../protocol/messages.ts';
+import { ByteWriter } from '../protocol/byte-writer.ts';
+import { siteIdFromBytes, siteIdToBytes } from '../protocol/ids.ts';
+import { CLOSE_CODES, MESSAGE_TAGS, PROTOCOL_VERSION, type Change } from '../protocol/messages.ts';
 import { MemoryDatabaseStore } from './memory-database-store.ts';
 import { SyncServerCore } from './sync-server-core.ts';
 import { InProcessConnection } from './test-helpers/in-process-connection.ts';
@@ -135,10 +136,28 @@ describe('SyncServerCore', () => {
 
   it('rejects a hello from another protocol version even when the rest of it is laid out differently', async () => {
     const connection = new InProcessConnection(core);
-    // Tag of hello, then protocol version 2 as a varint, then bytes a v1 hello cannot read.
-    connection.handlers.receive(new Uint8Array([MESSAGE_TAGS.hello, 2, 0xff, 0xff, 0xff]));
+    // Tag of hello, then a future protocol version as a varint, then bytes this version's hello cannot read.
+    connection.handlers.receive(new Uint8Array([MESSAGE_TAGS.hello, PROTOCOL_VERSION + 1, 0xff, 0xff, 0xff]));
     await connection.settle();
     expect(connection.received).toMatchObject([{ type: 'reject', reason: 'protocol-version' }]);
+    expect(connection.closedWith?.code).toBe(CLOSE_CODES.rejected);
+  });
+
+  it('rejects a protocol 1 hello (no site secret, no frame limit) as protocol-version', async () => {
+    const a = await openClient();
+    const connection = new InProcessConnection(core);
+    const writer = new ByteWriter();
+    writer.u8(MESSAGE_TAGS.hello);
+    writer.varUint(1);
+    writer.text('shop');
+    writer.raw(siteIdToBytes(a.siteId));
+    writer.text(TEST_SCHEMA.name);
+    writer.varUint(TEST_SCHEMA.version);
+    writer.u8(0);
+    writer.varUint(0);
+    connection.handlers.receive(writer.finish());
+    await connection.settle();
+    expect(connection.received).toMatchObject([{ type: 'reject', reason: 'protocol-version', serverProtocolVersion: PROTOCOL_VERSION }]);
     expect(connection.closedWith?.code).toBe(CLOSE_CODES.rejected);
   });
 

@@ -22,6 +22,8 @@ import { ServerDatabase, type ExecResult, type ServerDatabaseMeta } from './serv
 import type { ServerSchema } from './server-schema.ts';
 import { systemTimers, type IntervalHandle, type ServerTimers } from './server-timers.ts';
 import { catchUpBatchLimits, splitIntoVersionBatches, versionBatchLimits } from '../protocol/version-batches.ts';
+import { checkFrameLimitOption, checkOutgoingFrame, clientSendLimit, serverSendLimit } from '../protocol/frame-limits.ts';
+import { claimSite } from './site-secrets.ts';
 
 /** The transport side of one client connection. Every frame the core sends goes through `send`. */
 export interface SyncConnection {
@@ -72,6 +74,10 @@ interface Peer {
   stream: SenderStream;
   /** All server changes through this version (except the client's own) have been sent. */
   sentThrough: number;
+  /** What this connection may send: the server's limit until the accept, then the smaller of both. */
+  sendLimit: number;
+  /** What it reads: the server's limit until accepted, then the client's send limit (frame-limits.ts). */
+  receiveLimit: number;
   lastHeardAt: number;
   /** Frames are handled one after another, even while a hello waits for its database. */
   queue: Promise<void>;
@@ -111,7 +117,7 @@ export class SyncServerCore {
     this.#schema = options.schema;
     this.#allowCreate = options.allowCreate ?? true;
     this.#authorize = options.authorize;
-    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.#maxFrameBytes = checkFrameLimitOption(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, 'server');
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? SERVER_CORE_DEFAULTS.heartbeatIntervalMs;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? SERVER_CORE_DEFAULTS.idleTimeoutMs;
     this.#timers = options.timers ?? systemTimers;
@@ -126,6 +132,8 @@ export class SyncServerCore {
       clientSite: null,
       stream: streamAfterAccept(0),
       sentThrough: 0,
+      sendLimit: this.#maxFrameBytes,
+      receiveLimit: this.#maxFrameBytes,
       lastHeardAt: this.#timers.now(),
       queue: Promise.resolve(),
     };
@@ -201,7 +209,7 @@ export class SyncServerCore {
     if (peer.phase === 'closed') return;
     let message: ClientMessage;
     try {
-      message = decodeClientMessage(frame, { maxFrameBytes: this.#maxFrameBytes });
+      message = decodeClientMessage(frame, { maxFrameBytes: peer.receiveLimit });
     } catch (error) {
       this.#refuseFrame(peer, error);
       return;
@@ -295,12 +303,13 @@ export class SyncServerCore {
   async #acceptAndCatchUp(peer: Peer, room: Room, hello: HelloMessage): Promise<void> {
     const { database } = room;
     const target = database.dbVersion();
-    const refusal = checkDatabase(hello, database, target);
+    const clientSite = siteIdToBytes(hello.clientSiteId);
+    // The secret last: a hello refused for its schema or server registers nothing.
+    const refusal = checkDatabase(hello, database, target) ?? claimSite(database, clientSite, hello.siteSecret);
     if (refusal !== null) {
       this.#reject(peer, refusal, database);
       return;
     }
-    const clientSite = siteIdToBytes(hello.clientSiteId);
     peer.room = room;
     const backlog = await readBacklog(database, hello.serverCursor, target, clientSite, () => isClosed(peer));
     if (backlog === null || isClosed(peer)) return;
@@ -309,6 +318,8 @@ export class SyncServerCore {
     const committedClientVersion = database.committedClientVersion(clientSite);
     // The client resumes after what the accept says is committed.
     peer.stream = streamAfterAccept(committedClientVersion);
+    peer.sendLimit = serverSendLimit(hello.maxFrameBytes, this.#maxFrameBytes);
+    peer.receiveLimit = clientSendLimit(hello.maxFrameBytes, this.#maxFrameBytes);
     this.#send(peer, {
       type: 'accept',
       serverSiteId: database.siteId,
@@ -319,8 +330,9 @@ export class SyncServerCore {
       backlogChanges: backlog.length,
       backlogBytes,
       backlogRows: countDistinctRows(backlog),
+      maxFrameBytes: this.#maxFrameBytes,
     });
-    const limits = catchUpBatchLimits(backlog.length, this.#maxFrameBytes);
+    const limits = catchUpBatchLimits(backlog.length, peer.sendLimit);
     for (const batch of splitIntoVersionBatches(backlog, changeWireSize, limits, hello.serverCursor)) {
       this.#send(peer, { type: 'changes', changes: batch.changes, throughVersion: batch.throughVersion });
     }
@@ -386,7 +398,7 @@ export class SyncServerCore {
     for (const peer of [...room.peers]) {
       if (peer.phase !== 'live' || peer.sentThrough >= current) continue;
       const changes = room.database.changesBetween(peer.sentThrough, current, peer.clientSite);
-      const batches = splitIntoVersionBatches(changes, changeWireSize, versionBatchLimits(this.#maxFrameBytes), peer.sentThrough);
+      const batches = splitIntoVersionBatches(changes, changeWireSize, versionBatchLimits(peer.sendLimit), peer.sentThrough);
       if (batches.length === 0) {
         this.#send(peer, { type: 'changes', changes: [], throughVersion: current });
       }
@@ -428,8 +440,21 @@ export class SyncServerCore {
 
   #send(peer: Peer, message: ServerMessage): void {
     if (peer.phase === 'closed') return;
+    let frame: Uint8Array;
     try {
-      peer.transport.send(encodeMessage(message));
+      frame = encodeMessage(message);
+      checkOutgoingFrame(frame, peer.sendLimit, message.type, 'server');
+    } catch (error) {
+      // Never sent: a client that could not read it would fail on it on every
+      // reconnect. Only a change too large for this client's own limit gets here.
+      const failure = toGreenlightError(error, 'server');
+      this.#onError(failure);
+      if (message.type === 'error') this.#closePeer(peer, CLOSE_CODES.internal, 'cannot send');
+      else this.#fail(peer, 'internal', failure.message);
+      return;
+    }
+    try {
+      peer.transport.send(frame);
     } catch (error) {
       this.#onError(toGreenlightError(error, 'transport', 'transport'));
       this.#closePeer(peer, CLOSE_CODES.internal, 'send failed');

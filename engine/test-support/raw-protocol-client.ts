@@ -2,7 +2,7 @@ import type { CreateWebSocket, WebSocketLike } from '../client/websocket-like.ts
 import { SOCKET_STATE, frameBytes } from '../client/websocket-like.ts';
 import { decodeServerMessage, encodeMessage } from '../protocol/codec.ts';
 import type { DatabaseName, SiteId } from '../protocol/ids.ts';
-import { PROTOCOL_VERSION, type ClientMessage, type HelloMessage, type ServerMessage } from '../protocol/messages.ts';
+import { DEFAULT_MAX_FRAME_BYTES, PROTOCOL_VERSION, SITE_SECRET_BYTES, type ClientMessage, type HelloMessage, type ServerMessage } from '../protocol/messages.ts';
 
 export interface SocketClose {
   readonly code: number;
@@ -145,6 +145,13 @@ export class RawProtocolClient {
   }
 }
 
+/**
+ * The secret raw clients bring unless a test gives another: one for all, so that
+ * a test reconnecting under a site id is let in again, while site ids keep
+ * clients apart.
+ */
+export const TEST_SITE_SECRET = new Uint8Array(SITE_SECRET_BYTES).fill(7);
+
 export function helloMessage(
   database: string,
   clientSiteId: SiteId,
@@ -156,10 +163,12 @@ export function helloMessage(
     protocolVersion: PROTOCOL_VERSION,
     database: database as DatabaseName,
     clientSiteId,
+    siteSecret: TEST_SITE_SECRET,
     schemaName: schema.name,
     schemaVersion: schema.version,
     lastServerSiteId: null,
     serverCursor: 0,
+    maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
     ...overrides,
   };
 }
