@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SiteId } from '../protocol/ids.ts';
 import type { RunningSyncServer, SyncServerOptions } from './node-sync-server.ts';
-import { databaseFiles, floodNewDatabases, openFileDescriptors } from '../test-support/database-flood.ts';
+import { databaseFiles, floodNewDatabases, openFileDescriptors, openFilesUnder } from '../test-support/database-flood.ts';
 import { connectRawClient } from '../test-support/node-websocket.ts';
 import { helloMessage, type RawProtocolClient } from '../test-support/raw-protocol-client.ts';
 import { makeDataDir, removeDataDir } from '../test-support/temp-folder.ts';
@@ -55,9 +55,11 @@ describe('database limits', () => {
 
     expect(result.answers).toEqual({ accept: 99, 'unknown-database': NAMES - 99 });
     expect(databaseFiles(dataDir)).toBe(100);
+    expect(openFilesUnder(dataDir)).toBeLessThanOrEqual(100);
     const refused = await hello(capped, 'one-more');
     expect(await refused.next()).toMatchObject({ type: 'reject', reason: 'unknown-database', message: expect.stringMatching(/maximum of 100 databases/) });
     // Idle databases are closed: what the flood opened is given back.
+    await waitUntil(() => `database files closed (${openFilesUnder(dataDir)} open)`, () => openFilesUnder(dataDir) === 0, 10_000, 50);
     await waitUntil(() => `descriptors back near ${fdsBefore}, now ${openFileDescriptors()}`, () => openFileDescriptors() <= fdsBefore + FD_SLACK, 10_000, 50);
   });
 
@@ -69,6 +71,7 @@ describe('database limits', () => {
 
     expect(result.answers).toEqual({ 'unknown-database': NAMES });
     expect(databaseFiles(dataDir)).toBe(0);
+    expect(openFilesUnder(dataDir)).toBe(0);
     await waitUntil(() => `descriptors back near ${fdsBefore}, now ${openFileDescriptors()}`, () => openFileDescriptors() <= fdsBefore + FD_SLACK, 10_000, 50);
   });
 
@@ -86,25 +89,25 @@ describe('database limits', () => {
 
   it('closes a database nobody uses, giving back its descriptor, and reopens it with its data on the next hello', { timeout: 30_000 }, async () => {
     const running = await start({ allowExec: true, idleDatabaseCloseMs: 300 });
-    const fdsBefore = openFileDescriptors();
     await execSql(running, 'shop', "INSERT INTO items (id, title, qty) VALUES ('a', 'Kept', 1)");
     const { siteId } = (await requestJson(running, 'GET', '/shop/meta')).body as { siteId: SiteId };
-    expect(openFileDescriptors()).toBeGreaterThan(fdsBefore);
-    await waitUntil(() => `the idle database closed (descriptors ${openFileDescriptors()}, before ${fdsBefore})`, () => openFileDescriptors() <= fdsBefore, 5_000, 20);
+    expect(openFilesUnder(dataDir)).toBe(1);
+    await waitUntil(() => `the idle database closed (${openFilesUnder(dataDir)} files open)`, () => openFilesUnder(dataDir) === 0, 5_000, 20);
 
     const socket = await hello(running, 'shop');
     expect(await socket.next()).toMatchObject({ type: 'accept', serverSiteId: siteId, backlogChanges: 2 });
     const changes = await socket.expect('changes');
     expect(changes.changes.map((change) => change.val)).toContain('Kept');
     await socket.expect('caught-up');
-    expect(openFileDescriptors()).toBeGreaterThan(fdsBefore);
+    expect(openFilesUnder(dataDir)).toBe(1);
 
     // A connected database stays open however long it is quiet, and still fans out.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(openFilesUnder(dataDir)).toBe(1);
     await execSql(running, 'shop', "INSERT INTO items (id, title, qty) VALUES ('b', 'Later', 2)");
     const later = await socket.expect('changes');
     expect(later.changes.map((change) => change.val)).toContain('Later');
     socket.close();
-    await waitUntil('the database closed after its last client left', () => openFileDescriptors() <= fdsBefore, 5_000, 20);
+    await waitUntil('the database closed after its last client left', () => openFilesUnder(dataDir) === 0, 5_000, 20);
   });
 });

@@ -142,8 +142,9 @@ describe('SyncServerCore idle databases and handshake deadline', () => {
       pinging.send({ type: 'ping', sentAt: timers.now(), serverVersion: 0 });
       await pinging.settle();
     }
-    expect(silent.closedWith?.code).toBe(CLOSE_CODES.handshakeTimeout);
-    expect(pinging.closedWith?.code).toBe(CLOSE_CODES.handshakeTimeout);
+    const deadline = { code: CLOSE_CODES.handshakeTimeout, reason: `no hello within ${HANDSHAKE_MS} ms` };
+    expect(silent.closedWith).toEqual(deadline);
+    expect(pinging.closedWith).toEqual(deadline);
     expect(pinging.types()).toContain('pong');
   });
 

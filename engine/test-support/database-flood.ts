@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import type { SiteId } from '../protocol/ids.ts';
 import { connectRawClient } from './node-websocket.ts';
 import { helloMessage } from './raw-protocol-client.ts';
@@ -43,6 +43,22 @@ export async function floodNewDatabases(
 /** Open file descriptors of this process (Linux). */
 export function openFileDescriptors(): number {
   return readdirSync('/proc/self/fd').length;
+}
+
+/**
+ * Descriptors of this process open on files inside `dir`: unlike the total,
+ * it does not move with the HTTP and WebSocket sockets a test opens and closes.
+ */
+export function openFilesUnder(dir: string): number {
+  let open = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${dir}/`)) open += 1;
+    } catch {
+      // Closed between the listing and the look.
+    }
+  }
+  return open;
 }
 
 /** Database files in a server's data folder. */
