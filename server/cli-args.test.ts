@@ -13,7 +13,7 @@ describe('parseCliArgs', () => {
         allowExec: false,
         adminToken: undefined,
         allowCreate: true,
-        limits: { maxDatabases: 1000, idleDatabaseCloseMs: 60_000, handshakeTimeoutMs: 5000, headersTimeoutMs: 10_000, maxConnections: 10_000, maxConnectionsPerAddress: 64 },
+        limits: { maxDatabases: 1000, idleDatabaseCloseMs: 60_000, handshakeTimeoutMs: 5000, httpHeadersTimeoutMs: 10_000, maxConnections: 10_000, maxConnectionsPerAddress: 64 },
       },
     });
   });
@@ -43,13 +43,13 @@ describe('parseCliArgs', () => {
       '--idle-database-close-ms=250',
       '--handshake-timeout-ms',
       '1500',
-      '--headers-timeout-ms=2000',
+      '--http-headers-timeout-ms=2000',
       '--max-connections',
       '50',
       '--max-connections-per-address=5',
     ]);
     expect(command).toMatchObject({
-      options: { limits: { maxDatabases: 0, idleDatabaseCloseMs: 250, handshakeTimeoutMs: 1500, headersTimeoutMs: 2000, maxConnections: 50, maxConnectionsPerAddress: 5 } },
+      options: { limits: { maxDatabases: 0, idleDatabaseCloseMs: 250, handshakeTimeoutMs: 1500, httpHeadersTimeoutMs: 2000, maxConnections: 50, maxConnectionsPerAddress: 5 } },
     });
     expect(() => parseCliArgs(['--max-connections', '0'])).toThrow(/--max-connections must be a whole number >= 1/);
     expect(() => parseCliArgs(['--handshake-timeout-ms', '1.5'])).toThrow(/--handshake-timeout-ms/);

@@ -8,7 +8,7 @@ export interface CliLimits {
   readonly maxDatabases: number;
   readonly idleDatabaseCloseMs: number;
   readonly handshakeTimeoutMs: number;
-  readonly headersTimeoutMs: number;
+  readonly httpHeadersTimeoutMs: number;
   readonly maxConnections: number;
   readonly maxConnectionsPerAddress: number;
 }
@@ -44,15 +44,15 @@ Options:
   --allow-exec         open POST /:db/exec and /:db/reset to everyone (tests, development)
   --admin-token <t>    open them to "Authorization: Bearer <t>"
   --no-create          refuse databases that do not exist yet
+  --help               show this help
 
-Limits:
+Limits (see "Limits" in server/README.md):
   --max-databases <n>                most databases in the folder (default ${SERVER_CORE_DEFAULTS.maxDatabases})
   --idle-database-close-ms <ms>      close a database unused this long (default ${SERVER_CORE_DEFAULTS.idleDatabaseCloseMs})
   --handshake-timeout-ms <ms>        close a connection with no hello after this (default ${SERVER_CORE_DEFAULTS.handshakeTimeoutMs})
-  --headers-timeout-ms <ms>          close a request whose headers take longer (default ${NODE_SERVER_DEFAULTS.headersTimeoutMs})
+  --http-headers-timeout-ms <ms>     close a request whose headers take longer (default ${NODE_SERVER_DEFAULTS.httpHeadersTimeoutMs})
   --max-connections <n>              WebSocket connections in all (default ${NODE_SERVER_DEFAULTS.maxConnections})
   --max-connections-per-address <n>  WebSocket connections per remote address (default ${NODE_SERVER_DEFAULTS.maxConnectionsPerAddress})
-  --help               show this help
 `;
 
 /** A command line the server cannot run; the message says what to fix. */
@@ -65,7 +65,7 @@ const LIMIT_FLAGS = {
   '--max-databases': { field: 'maxDatabases', min: 0 },
   '--idle-database-close-ms': { field: 'idleDatabaseCloseMs', min: 1 },
   '--handshake-timeout-ms': { field: 'handshakeTimeoutMs', min: 1 },
-  '--headers-timeout-ms': { field: 'headersTimeoutMs', min: 1 },
+  '--http-headers-timeout-ms': { field: 'httpHeadersTimeoutMs', min: 1 },
   '--max-connections': { field: 'maxConnections', min: 1 },
   '--max-connections-per-address': { field: 'maxConnectionsPerAddress', min: 1 },
 } as const satisfies Record<string, { field: keyof CliLimits; min: number }>;
@@ -74,7 +74,7 @@ export const DEFAULT_LIMITS: CliLimits = {
   maxDatabases: SERVER_CORE_DEFAULTS.maxDatabases,
   idleDatabaseCloseMs: SERVER_CORE_DEFAULTS.idleDatabaseCloseMs,
   handshakeTimeoutMs: SERVER_CORE_DEFAULTS.handshakeTimeoutMs,
-  headersTimeoutMs: NODE_SERVER_DEFAULTS.headersTimeoutMs,
+  httpHeadersTimeoutMs: NODE_SERVER_DEFAULTS.httpHeadersTimeoutMs,
   maxConnections: NODE_SERVER_DEFAULTS.maxConnections,
   maxConnectionsPerAddress: NODE_SERVER_DEFAULTS.maxConnectionsPerAddress,
 };

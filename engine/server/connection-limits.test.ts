@@ -97,7 +97,7 @@ describe('connection limits', () => {
   });
 
   it('closes half-finished HTTP upgrade requests and silent TCP sockets within the headers deadline, while handshaking sockets are open', async () => {
-    const running = await start({ headersTimeoutMs: HEADERS_MS, handshakeTimeoutMs: 60_000 });
+    const running = await start({ httpHeadersTimeoutMs: HEADERS_MS, handshakeTimeoutMs: 60_000 });
     const waiting = await Promise.all(Array.from({ length: 5 }, () => connectRawClient(running.wsUrl)));
     sockets.push(...waiting);
     const half = `GET /sync HTTP/1.1\r\nHost: 127.0.0.1:${running.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`;

@@ -46,7 +46,7 @@ export interface SyncServerOptions {
   /** The same, per remote address; default 64. */
   readonly maxConnectionsPerAddress?: number;
   /** A request or upgrade whose headers have not all arrived within this long gets 408 and is closed; default 10000. */
-  readonly headersTimeoutMs?: number;
+  readonly httpHeadersTimeoutMs?: number;
   readonly authorize?: (database: DatabaseName) => boolean | Promise<boolean>;
   /** Failures that closed a connection or lost a request; default: ignored. */
   readonly onError?: (error: GreenlightError) => void;
@@ -65,7 +65,7 @@ export const SYNC_PATH = '/sync';
 export const NODE_SERVER_DEFAULTS = {
   maxConnections: 10_000,
   maxConnectionsPerAddress: 64,
-  headersTimeoutMs: 10_000,
+  httpHeadersTimeoutMs: 10_000,
 } as const;
 
 // ws refuses frames above maxPayload by closing with 1009 before the core sees
@@ -112,13 +112,14 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
   };
 
-  const headersTimeoutMs = options.headersTimeoutMs ?? NODE_SERVER_DEFAULTS.headersTimeoutMs;
-  // The one headers deadline, for plain requests and WebSocket upgrades alike: a
+  const httpHeadersTimeoutMs = options.httpHeadersTimeoutMs ?? NODE_SERVER_DEFAULTS.httpHeadersTimeoutMs;
+  // The one headers deadline, for plain requests and WebSocket upgrades alike (the
+  // HTTP bounds share it, under the same option name and default): a
   // socket that never finishes its request line and headers (a half-finished
   // upgrade included) gets 408 and is closed. Node checks it only every
   // `connectionsCheckingInterval` (30 s by default), hence the shorter interval.
   const httpServer = createServer(
-    { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(headersTimeoutMs / 4))) },
+    { headersTimeout: httpHeadersTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(httpHeadersTimeoutMs / 4))) },
     (request, response) => {
       void serveHttp(request, response);
     },
