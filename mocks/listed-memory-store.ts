@@ -15,6 +15,10 @@ export class ListedMemoryStore implements DatabaseStore {
     return this.#store.exists(name);
   }
 
+  count(): Promise<number> {
+    return this.#store.count();
+  }
+
   async open(name: DatabaseName): Promise<SqliteConnection> {
     const connection = await this.#store.open(name);
     this.#names.add(name);

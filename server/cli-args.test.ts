@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CliUsageError, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, parseCliArgs } from './cli-args.ts';
+import { CliUsageError, DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, parseCliArgs } from './cli-args.ts';
 
 describe('parseCliArgs', () => {
   it('uses the defaults when given nothing', () => {
@@ -13,6 +13,7 @@ describe('parseCliArgs', () => {
         allowExec: false,
         adminToken: undefined,
         allowCreate: true,
+        limits: { maxDatabases: 1000, idleDatabaseCloseMs: 60_000, handshakeTimeoutMs: 5000, httpHeadersTimeoutMs: 10_000, maxConnections: 10_000, maxConnectionsPerAddress: 64 },
       },
     });
   });
@@ -22,8 +23,38 @@ describe('parseCliArgs', () => {
       parseCliArgs(['--port', '0', '--host=0.0.0.0', '--dir', '/srv/data', '--schema=s.sql', '--allow-exec', '--admin-token', 'T', '--no-create']),
     ).toEqual({
       kind: 'serve',
-      options: { port: 0, host: '0.0.0.0', dataDir: '/srv/data', schemaPath: 's.sql', allowExec: true, adminToken: 'T', allowCreate: false },
+      options: {
+        port: 0,
+        host: '0.0.0.0',
+        dataDir: '/srv/data',
+        schemaPath: 's.sql',
+        allowExec: true,
+        adminToken: 'T',
+        allowCreate: false,
+        limits: DEFAULT_LIMITS,
+      },
     });
+  });
+
+  it('reads every limit, and refuses limits that are not whole numbers or are below their minimum', () => {
+    const command = parseCliArgs([
+      '--max-databases',
+      '0',
+      '--idle-database-close-ms=250',
+      '--handshake-timeout-ms',
+      '1500',
+      '--http-headers-timeout-ms=2000',
+      '--max-connections',
+      '50',
+      '--max-connections-per-address=5',
+    ]);
+    expect(command).toMatchObject({
+      options: { limits: { maxDatabases: 0, idleDatabaseCloseMs: 250, handshakeTimeoutMs: 1500, httpHeadersTimeoutMs: 2000, maxConnections: 50, maxConnectionsPerAddress: 5 } },
+    });
+    expect(() => parseCliArgs(['--max-connections', '0'])).toThrow(/--max-connections must be a whole number >= 1/);
+    expect(() => parseCliArgs(['--handshake-timeout-ms', '1.5'])).toThrow(/--handshake-timeout-ms/);
+    expect(() => parseCliArgs(['--max-databases', '-3'])).toThrow(/--max-databases/);
+    expect(() => parseCliArgs(['--idle-database-close-ms'])).toThrow(/needs a value/);
   });
 
   it('answers --help', () => {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { siteIdFromBytes } from '../engine/protocol/ids.ts';
-import type { Change } from '../engine/protocol/messages.ts';
+import { CLOSE_CODES, type Change } from '../engine/protocol/messages.ts';
 import { loadSchemaFile } from '../engine/server/node-sync-server.ts';
 import type { ServerSchema } from '../engine/server/server-schema.ts';
 import { helloMessage, RawProtocolClient } from '../engine/test-support/raw-protocol-client.ts';
@@ -22,8 +22,8 @@ interface CliServer {
 }
 
 /** Starts `server/cli.ts` as its own process and waits for its listening line. */
-function startCli(dataDir: string): Promise<CliServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--dir', dataDir, '--allow-exec'], {
+function startCli(dataDir: string, extraArgs: readonly string[] = []): Promise<CliServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--dir', dataDir, '--allow-exec', ...extraArgs], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -55,8 +55,8 @@ describe('greenlight-server CLI', () => {
   const sockets: RawProtocolClient[] = [];
   const clients: TestClientDatabase[] = [];
 
-  async function cli(): Promise<CliServer> {
-    const server = await startCli(dataDir);
+  async function cli(extraArgs: readonly string[] = []): Promise<CliServer> {
+    const server = await startCli(dataDir, extraArgs);
     children.push(server.child);
     return server;
   }
@@ -132,6 +132,20 @@ describe('greenlight-server CLI', () => {
     sockets.push(again);
     again.send(helloMessage(DB, writer.siteId, schema, { lastServerSiteId: accept.serverSiteId, serverCursor: accept.serverVersion }));
     expect(await again.expect('accept')).toMatchObject({ committedClientVersion: sentThrough });
+  });
+
+  it('applies the limit flags: a database beyond --max-databases is refused, a socket without hello is closed', async () => {
+    const server = await cli(['--max-databases', '1', '--handshake-timeout-ms', '500']);
+    const client = await TestClientDatabase.open(schema);
+    clients.push(client);
+    await accepted(server, client);
+    const second = await connectRawClient(server.wsUrl);
+    sockets.push(second);
+    second.send(helloMessage('another', client.siteId, schema));
+    expect(await second.next()).toMatchObject({ type: 'reject', reason: 'unknown-database', message: expect.stringMatching(/maximum of 1 databases/) });
+    const silent = await connectRawClient(server.wsUrl);
+    sockets.push(silent);
+    expect((await silent.closed).code).toBe(CLOSE_CODES.handshakeTimeout);
   });
 
   it('shuts down cleanly on SIGTERM', async () => {

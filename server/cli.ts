@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     host: options.host,
     allowExec: options.allowExec,
     allowCreate: options.allowCreate,
+    ...options.limits,
     ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
     onError: (error) => console.error(`greenlight-server: ${error.kind}: ${error.message}`),
   });

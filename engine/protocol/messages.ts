@@ -210,6 +210,8 @@ export const CLOSE_CODES = {
   frameTooLarge: 4002,
   internal: 4003,
   heartbeatLost: 4004,
+  /** The server closed a connection that sent no hello within its handshake deadline. */
+  handshakeTimeout: 4005,
 } as const;
 
 /** Default upper bound for one frame; servers and clients may set their own. */

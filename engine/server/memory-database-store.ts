@@ -16,6 +16,10 @@ export class MemoryDatabaseStore implements DatabaseStore {
     return this.#databases.has(name);
   }
 
+  async count(): Promise<number> {
+    return this.#databases.size;
+  }
+
   async open(name: DatabaseName): Promise<SqliteConnection> {
     let database = this.#databases.get(name);
     if (database === undefined) {

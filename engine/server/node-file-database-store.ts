@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { access, rm } from 'node:fs/promises';
+import { access, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toGreenlightError } from '../errors.ts';
 import type { DatabaseName } from '../protocol/ids.ts';
@@ -38,6 +38,15 @@ export class FileDatabaseStore implements DatabaseStore {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  async count(): Promise<number> {
+    try {
+      const entries = await readdir(this.directory, { withFileTypes: true });
+      return entries.filter((entry) => entry.isFile() && entry.name.endsWith(DATABASE_EXTENSION)).length;
+    } catch (error) {
+      throw toGreenlightError(error, 'storage', 'storage');
     }
   }
 

@@ -5,11 +5,12 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { GreenlightError } from '../errors.ts';
 import type { DatabaseName } from '../protocol/ids.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/messages.ts';
+import { ConnectionBudget } from './connection-budget.ts';
 import { lockDataFolder } from './data-folder-lock.ts';
 import { handleHttpRequest, MAX_HTTP_BODY_BYTES, type HttpResponse } from './http-handler.ts';
 import { FileDatabaseStore } from './node-file-database-store.ts';
 import type { ServerSchema } from './server-schema.ts';
-import { SyncServerCore } from './sync-server-core.ts';
+import { SyncServerCore, type SyncServerCoreOptions } from './sync-server-core.ts';
 
 export type { ServerSchema } from './server-schema.ts';
 export { loadSchemaFile } from './load-schema-file-node.ts';
@@ -34,6 +35,18 @@ export interface SyncServerOptions {
   readonly maxFrameBytes?: number;
   readonly heartbeatIntervalMs?: number;
   readonly idleTimeoutMs?: number;
+  /** See `SyncServerCoreOptions`; default 5000. */
+  readonly handshakeTimeoutMs?: SyncServerCoreOptions['handshakeTimeoutMs'];
+  /** See `SyncServerCoreOptions`; default 1000. */
+  readonly maxDatabases?: SyncServerCoreOptions['maxDatabases'];
+  /** See `SyncServerCoreOptions`; default 60000. */
+  readonly idleDatabaseCloseMs?: SyncServerCoreOptions['idleDatabaseCloseMs'];
+  /** Open WebSocket connections (and upgrades in progress) across all clients; beyond it an upgrade gets 503. Default 10000. */
+  readonly maxConnections?: number;
+  /** The same, per remote address; default 64. */
+  readonly maxConnectionsPerAddress?: number;
+  /** A request or upgrade whose headers have not all arrived within this long gets 408 and is closed; default 10000. */
+  readonly httpHeadersTimeoutMs?: number;
   readonly authorize?: (database: DatabaseName) => boolean | Promise<boolean>;
   /** Failures that closed a connection or lost a request; default: ignored. */
   readonly onError?: (error: GreenlightError) => void;
@@ -49,12 +62,20 @@ export interface RunningSyncServer {
 
 export const SYNC_PATH = '/sync';
 
+export const NODE_SERVER_DEFAULTS = {
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 64,
+  httpHeadersTimeoutMs: 10_000,
+} as const;
+
 // ws refuses frames above maxPayload by closing with 1009 before the core sees
 // them; a margin above the core's own limit lets the core answer the first
 // megabyte of excess with a typed 'frame-too-large' error instead.
 const OVERSIZE_MARGIN_BYTES = 1024 * 1024;
 // How long close() lets clients answer the close handshake before cutting them off.
 const CLOSE_GRACE_MS = 500;
+// How long a refused upgrade may linger for its answer to be read before it is cut off.
+const REFUSED_UPGRADE_GRACE_MS = 1000;
 // A WebSocket close reason is limited to 123 bytes.
 const MAX_CLOSE_REASON_LENGTH = 100;
 
@@ -66,8 +87,6 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   const host = options.host ?? '127.0.0.1';
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const store = new FileDatabaseStore(options.dataDir);
-  // Before any database in the folder is opened: one server per folder.
-  const lock = lockDataFolder(options.dataDir);
   const core = new SyncServerCore({
     store,
     schema: options.schema,
@@ -76,16 +95,35 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     ...(options.authorize === undefined ? {} : { authorize: options.authorize }),
     ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
     ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+    ...(options.maxDatabases === undefined ? {} : { maxDatabases: options.maxDatabases }),
+    ...(options.idleDatabaseCloseMs === undefined ? {} : { idleDatabaseCloseMs: options.idleDatabaseCloseMs }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });
+  const connections = new ConnectionBudget({
+    maxTotal: options.maxConnections ?? NODE_SERVER_DEFAULTS.maxConnections,
+    maxPerKey: options.maxConnectionsPerAddress ?? NODE_SERVER_DEFAULTS.maxConnectionsPerAddress,
+  });
+  // After the options are checked (the core and the budget refuse bad limits),
+  // before any database in the folder is opened: one server per folder.
+  const lock = lockDataFolder(options.dataDir);
   const access = {
     ...(options.allowExec === undefined ? {} : { allowExec: options.allowExec }),
     ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
   };
 
-  const httpServer = createServer((request, response) => {
-    void serveHttp(request, response);
-  });
+  const httpHeadersTimeoutMs = options.httpHeadersTimeoutMs ?? NODE_SERVER_DEFAULTS.httpHeadersTimeoutMs;
+  // The one headers deadline, for plain requests and WebSocket upgrades alike (the
+  // HTTP bounds share it, under the same option name and default): a
+  // socket that never finishes its request line and headers (a half-finished
+  // upgrade included) gets 408 and is closed. Node checks it only every
+  // `connectionsCheckingInterval` (30 s by default), hence the shorter interval.
+  const httpServer = createServer(
+    { headersTimeout: httpHeadersTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(httpHeadersTimeoutMs / 4))) },
+    (request, response) => {
+      void serveHttp(request, response);
+    },
+  );
   const sockets = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes + OVERSIZE_MARGIN_BYTES });
 
   async function serveHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -103,6 +141,13 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    const place = connections.take(request.socket.remoteAddress ?? 'unknown address');
+    if ('refused' in place) {
+      refuseUpgrade(socket, place.refused);
+      return;
+    }
+    // The place is held until the TCP socket is gone, whatever ends it.
+    socket.once('close', place.release);
     sockets.handleUpgrade(request, socket, head, (socket) => attach(core, socket));
   });
 
@@ -156,6 +201,15 @@ function attach(core: SyncServerCore, socket: WebSocket): void {
   // ws reports protocol violations (e.g. a frame above maxPayload) here and then
   // closes the socket itself; the close event tells the core.
   socket.on('error', () => {});
+}
+
+/** 503 with the reason as text; a client that keeps the socket open anyway is cut off. */
+function refuseUpgrade(socket: Duplex, reason: string): void {
+  const body = `${reason}\n`;
+  socket.end(
+    `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  setTimeout(() => socket.destroy(), REFUSED_UPGRADE_GRACE_MS).unref();
 }
 
 function toBytes(data: RawData): Uint8Array {

@@ -15,12 +15,13 @@ import {
   type SqlValue,
 } from '../protocol/messages.ts';
 import { checkChangesFrame, streamAfterAccept, type SenderStream } from './change-rules.ts';
+import { DatabaseQuota } from './database-quota.ts';
 import type { DatabaseStore } from './database-store.ts';
 import { checkDatabase, checkProtocol, type HandshakeRefusal } from './handshake.ts';
 import { readBacklog } from './read-backlog.ts';
 import { ServerDatabase, type ExecResult, type ServerDatabaseMeta } from './server-database.ts';
 import type { ServerSchema } from './server-schema.ts';
-import { systemTimers, type IntervalHandle, type ServerTimers } from './server-timers.ts';
+import { systemTimers, type IntervalHandle, type ServerTimers, type TimeoutHandle } from './server-timers.ts';
 import { catchUpBatchLimits, splitIntoVersionBatches, versionBatchLimits } from '../protocol/version-batches.ts';
 import { checkFrameLimitOption, checkOutgoingFrame, clientSendLimit, serverSendLimit } from '../protocol/frame-limits.ts';
 import { claimSite } from './site-secrets.ts';
@@ -52,6 +53,22 @@ export interface SyncServerCoreOptions {
   readonly heartbeatIntervalMs?: number;
   /** A connection that sends nothing for this long is closed; default 15000. */
   readonly idleTimeoutMs?: number;
+  /**
+   * A connection that has sent no hello this long after it opened is closed with
+   * `CLOSE_CODES.handshakeTimeout`; pings do not count. Default 5000.
+   */
+  readonly handshakeTimeoutMs?: number;
+  /**
+   * The most databases the store may hold, counting those it holds at start; a
+   * hello (or /exec, /reset) that would create one more is refused as
+   * `unknown-database`. Default 1000.
+   */
+  readonly maxDatabases?: number;
+  /**
+   * A database with no connection and no request for this long is closed (its
+   * file and memory released) and opened again by the next hello; default 60000.
+   */
+  readonly idleDatabaseCloseMs?: number;
   readonly timers?: ServerTimers;
   /** Failures that closed a connection or lost a request, for logging. */
   readonly onError?: (error: GreenlightError) => void;
@@ -60,6 +77,9 @@ export interface SyncServerCoreOptions {
 export const SERVER_CORE_DEFAULTS = {
   heartbeatIntervalMs: 1000,
   idleTimeoutMs: 15_000,
+  handshakeTimeoutMs: 5000,
+  maxDatabases: 1000,
+  idleDatabaseCloseMs: 60_000,
 } as const;
 
 type PeerPhase = 'awaiting-hello' | 'handshaking' | 'live' | 'closed';
@@ -79,13 +99,25 @@ interface Peer {
   /** What it reads: the server's limit until accepted, then the client's send limit (frame-limits.ts). */
   receiveLimit: number;
   lastHeardAt: number;
+  /** Closes the connection if no hello arrives in time; null once one has. */
+  handshakeDeadline: TimeoutHandle | null;
   /** Frames are handled one after another, even while a hello waits for its database. */
   queue: Promise<void>;
 }
 
 interface Room {
+  readonly name: DatabaseName;
   readonly database: ServerDatabase;
   readonly peers: Set<Peer>;
+  /** Runs while the room has no connection and no request; closes the room when it fires. */
+  idleTimer: TimeoutHandle | null;
+  /** Moves on every use, so an idle close queued before a use is dropped. */
+  uses: number;
+}
+
+/** Why a database was not opened: it does not exist, and may not be created. */
+interface OpenRefusal {
+  readonly refused: string;
 }
 
 const SERVER_CLOSING_REASON = 'server closing';
@@ -104,6 +136,9 @@ export class SyncServerCore {
   readonly #maxFrameBytes: number;
   readonly #heartbeatIntervalMs: number;
   readonly #idleTimeoutMs: number;
+  readonly #handshakeTimeoutMs: number;
+  readonly #idleDatabaseCloseMs: number;
+  readonly #quota: DatabaseQuota;
   readonly #timers: ServerTimers;
   readonly #onError: (error: GreenlightError) => void;
   readonly #peers = new Set<Peer>();
@@ -120,6 +155,10 @@ export class SyncServerCore {
     this.#maxFrameBytes = checkFrameLimitOption(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, 'server');
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? SERVER_CORE_DEFAULTS.heartbeatIntervalMs;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? SERVER_CORE_DEFAULTS.idleTimeoutMs;
+    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? SERVER_CORE_DEFAULTS.handshakeTimeoutMs;
+    this.#idleDatabaseCloseMs = options.idleDatabaseCloseMs ?? SERVER_CORE_DEFAULTS.idleDatabaseCloseMs;
+    const store = options.store;
+    this.#quota = new DatabaseQuota(options.maxDatabases ?? SERVER_CORE_DEFAULTS.maxDatabases, () => store.count());
     this.#timers = options.timers ?? systemTimers;
     this.#onError = options.onError ?? (() => {});
   }
@@ -135,6 +174,7 @@ export class SyncServerCore {
       sendLimit: this.#maxFrameBytes,
       receiveLimit: this.#maxFrameBytes,
       lastHeardAt: this.#timers.now(),
+      handshakeDeadline: null,
       queue: Promise.resolve(),
     };
     if (this.#closed) {
@@ -143,6 +183,12 @@ export class SyncServerCore {
     } else {
       this.#peers.add(peer);
       this.#startHeartbeat();
+      // Until its hello, a connection costs the server and proves nothing: pings
+      // keep it "heard from", so the idle timeout alone would never close it.
+      peer.handshakeDeadline = this.#timers.setTimeout(() => {
+        peer.handshakeDeadline = null;
+        this.#closePeer(peer, CLOSE_CODES.handshakeTimeout, `no hello within ${this.#handshakeTimeoutMs} ms`);
+      }, this.#handshakeTimeoutMs);
     }
     return {
       receive: (frame) => {
@@ -162,18 +208,27 @@ export class SyncServerCore {
   meta(name: DatabaseName): Promise<ServerDatabaseMeta | null> {
     return this.#withLock(name, async () => {
       const room = await this.#openRoom(name, false);
-      return room === null ? null : room.database.meta();
+      if (!isRoom(room)) return null;
+      try {
+        return room.database.meta();
+      } finally {
+        this.#release(room);
+      }
     });
   }
 
   /** Runs one statement in a transaction on the database, then fans the commit out to its clients. */
   exec(name: DatabaseName, sql: string, params: readonly SqlValue[] = []): Promise<ExecResult> {
     return this.#withLock(name, async () => {
-      const room = await this.#openRoom(name, this.#allowCreate);
-      if (room === null) throw unknownDatabase(name);
-      const result = room.database.exec(sql, params);
-      this.#fanOut(room);
-      return result;
+      const room = await this.#openRoom(name, true);
+      if (!isRoom(room)) throw unknownDatabase(room.refused);
+      try {
+        const result = room.database.exec(sql, params);
+        this.#fanOut(room);
+        return result;
+      } finally {
+        this.#release(room);
+      }
     });
   }
 
@@ -182,15 +237,23 @@ export class SyncServerCore {
    * connections first: their clients must find out that this server is a new one.
    */
   async reset(name: DatabaseName): Promise<ServerDatabaseMeta> {
-    const room = await this.#withLock(name, async () => {
+    return this.#withLock(name, async () => {
       const existing = this.#rooms.get(name);
       if (existing !== undefined) this.#closeRoom(name, existing, CLOSE_CODES.normal, 'reset');
-      if (existing === undefined && !(await this.#store.exists(name)) && !this.#allowCreate) return null;
+      // Re-creating a database that exists keeps the count; one that does not is a creation.
+      const creating = existing === undefined && !(await this.#store.exists(name));
+      if (creating) {
+        const refusal = await this.#mayCreate(name);
+        if (refusal !== null) throw unknownDatabase(refusal.refused);
+      }
       await this.#store.delete(name);
-      return this.#openRoom(name, true);
+      const room = await this.#attachRoom(name, creating);
+      try {
+        return room.database.meta();
+      } finally {
+        this.#release(room);
+      }
     });
-    if (room === null) throw unknownDatabase(name);
-    return room.database.meta();
   }
 
   /** Closes every connection and database; later connections are refused. */
@@ -268,6 +331,7 @@ export class SyncServerCore {
 
   async #handshake(peer: Peer, hello: HelloMessage): Promise<void> {
     peer.phase = 'handshaking';
+    this.#clearHandshakeDeadline(peer);
     const protocolRefusal = checkProtocol(hello);
     if (protocolRefusal !== null) {
       this.#reject(peer, protocolRefusal, null);
@@ -281,14 +345,18 @@ export class SyncServerCore {
     // Inside the lock, so a reset cannot close the database between opening it and
     // reading the backlog.
     await this.#withLock(name, async () => {
-      const room = await this.#openRoom(name, this.#allowCreate);
-      // The client may have gone while the database opened.
-      if (isClosed(peer)) return;
-      if (room === null) {
-        this.#reject(peer, { reason: 'unknown-database', message: `database ${name} does not exist` }, null);
+      const room = await this.#openRoom(name, true);
+      if (!isRoom(room)) {
+        this.#reject(peer, { reason: 'unknown-database', message: room.refused }, null);
         return;
       }
-      await this.#acceptAndCatchUp(peer, room, hello);
+      try {
+        // The client may have gone while the database opened.
+        if (isClosed(peer)) return;
+        await this.#acceptAndCatchUp(peer, room, hello);
+      } finally {
+        this.#release(room);
+      }
     });
   }
 
@@ -481,10 +549,18 @@ export class SyncServerCore {
 
   #forget(peer: Peer): void {
     peer.phase = 'closed';
-    peer.room?.peers.delete(peer);
+    this.#clearHandshakeDeadline(peer);
+    const room = peer.room;
     peer.room = null;
+    if (room !== null && room.peers.delete(peer)) this.#release(room);
     this.#peers.delete(peer);
     if (this.#peers.size === 0) this.#stopHeartbeat();
+  }
+
+  #clearHandshakeDeadline(peer: Peer): void {
+    if (peer.handshakeDeadline === null) return;
+    this.#timers.clearTimeout(peer.handshakeDeadline);
+    peer.handshakeDeadline = null;
   }
 
   // ---- rooms -------------------------------------------------------------------
@@ -507,26 +583,91 @@ export class SyncServerCore {
     return next;
   }
 
-  async #openRoom(name: DatabaseName, create: boolean): Promise<Room | null> {
+  /**
+   * The room of a database, opening it (and creating it when `create` and
+   * `#mayCreate` allow) if it is not open. Called under the name's lock; the
+   * caller hands the room back with `#release` when its work is done.
+   */
+  async #openRoom(name: DatabaseName, create: boolean): Promise<Room | OpenRefusal> {
     if (this.#closed) throw new GreenlightError('closed', 'server', 'the server is closing');
     const open = this.#rooms.get(name);
-    if (open !== undefined) return open;
-    if (!create && !(await this.#store.exists(name))) return null;
-    const connection = await this.#store.open(name);
+    if (open !== undefined) {
+      this.#use(open);
+      return open;
+    }
+    const creating = !(await this.#store.exists(name));
+    if (creating) {
+      const refusal = create ? await this.#mayCreate(name) : { refused: `database ${name} does not exist` };
+      if (refusal !== null) return refusal;
+    }
+    return this.#attachRoom(name, creating);
+  }
+
+  /**
+   * The one place that decides whether a database may be created, for a hello,
+   * /exec or /reset alike; a per-identity `create` check belongs here too. A yes
+   * takes a place in the quota, which `#attachRoom` gives back if creation fails.
+   */
+  async #mayCreate(name: DatabaseName): Promise<OpenRefusal | null> {
+    if (!this.#allowCreate) return { refused: `database ${name} does not exist` };
+    if (!(await this.#quota.reserve())) {
+      return { refused: `database ${name} does not exist, and this server already holds its maximum of ${this.#quota.max} databases` };
+    }
+    return null;
+  }
+
+  async #attachRoom(name: DatabaseName, creating: boolean): Promise<Room> {
     let database: ServerDatabase;
     try {
-      database = ServerDatabase.attach(name, connection, this.#schema);
+      const connection = await this.#store.open(name);
+      try {
+        database = ServerDatabase.attach(name, connection, this.#schema);
+      } catch (error) {
+        connection.close();
+        throw error;
+      }
     } catch (error) {
-      connection.close();
+      if (creating && !(await this.#store.exists(name).catch(() => true))) this.#quota.release();
       throw error;
     }
-    const room: Room = { database, peers: new Set() };
+    const room: Room = { name, database, peers: new Set(), idleTimer: null, uses: 0 };
     this.#rooms.set(name, room);
     return room;
   }
 
+  /** Someone is using the room: it must not be closed as idle. */
+  #use(room: Room): void {
+    room.uses += 1;
+    if (room.idleTimer !== null) {
+      this.#timers.clearTimeout(room.idleTimer);
+      room.idleTimer = null;
+    }
+  }
+
+  /**
+   * A connection left the room or a request is done with it: when nobody is
+   * left, the idle clock starts again. Closing goes through the name's lock, so
+   * a hello or request arriving meanwhile waits and then opens the database anew.
+   */
+  #release(room: Room): void {
+    if (room.peers.size > 0 || this.#rooms.get(room.name) !== room) return;
+    if (room.idleTimer !== null) this.#timers.clearTimeout(room.idleTimer);
+    const uses = room.uses;
+    room.idleTimer = this.#timers.setTimeout(() => {
+      room.idleTimer = null;
+      void this.#withLock(room.name, async () => {
+        if (this.#closed || room.uses !== uses || room.peers.size > 0 || this.#rooms.get(room.name) !== room) return;
+        this.#closeRoom(room.name, room, CLOSE_CODES.normal, 'idle');
+      });
+    }, this.#idleDatabaseCloseMs);
+  }
+
   #closeRoom(name: DatabaseName, room: Room, code: number, reason: string): void {
     for (const peer of [...room.peers]) this.#closePeer(peer, code, reason);
+    if (room.idleTimer !== null) {
+      this.#timers.clearTimeout(room.idleTimer);
+      room.idleTimer = null;
+    }
     this.#rooms.delete(name);
     try {
       room.database.close();
@@ -541,6 +682,10 @@ function isClosed(peer: Peer): boolean {
   return peer.phase === 'closed';
 }
 
-function unknownDatabase(name: DatabaseName): GreenlightError {
-  return new GreenlightError('unknown-database', 'server', `database ${name} does not exist`);
+function isRoom(room: Room | OpenRefusal): room is Room {
+  return !('refused' in room);
+}
+
+function unknownDatabase(message: string): GreenlightError {
+  return new GreenlightError('unknown-database', 'server', message);
 }
