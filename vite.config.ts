@@ -106,7 +106,7 @@ export default defineConfig({
         // The in-browser mock sync backend and the transport contract run against it.
         extends: true,
         // Found only when a test imports them; discovered mid-run, Vite reloads the page and the run fails.
-        optimizeDeps: { include: ['mock-socket', 'msw', 'msw/browser'] },
+        optimizeDeps: { include: ['mock-socket', 'msw', 'msw/browser', '@noble/hashes/sha2.js'] },
         test: {
           name: 'mocks',
           include: ['mocks/**/*.browser.test.ts'],
@@ -121,7 +121,13 @@ export default defineConfig({
         plugins: [storybookTest({ configDir: '.storybook' })],
         // The scenario stories run the real engine and the mock server in the page.
         optimizeDeps: {
-          include: [...BROWSER_TEST_DEPENDENCIES, 'storybook/test', 'mock-socket', '@vlcn.io/wa-sqlite/dist/crsqlite-sync.mjs'],
+          include: [
+            ...BROWSER_TEST_DEPENDENCIES,
+            'storybook/test',
+            'mock-socket',
+            '@noble/hashes/sha2.js',
+            '@vlcn.io/wa-sqlite/dist/crsqlite-sync.mjs',
+          ],
         },
         test: {
           name: 'storybook',

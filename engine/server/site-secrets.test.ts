@@ -4,7 +4,7 @@ import { SITE_SECRET_BYTES } from '../protocol/messages.ts';
 import { openMemoryDatabase } from '../sqlite/open-memory-database.ts';
 import { TEST_SCHEMA } from '../test-support/test-client-database.ts';
 import { ServerDatabase } from './server-database.ts';
-import { sha256 } from './sha256.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { claimSite, sameBytesConstantTime } from './site-secrets.ts';
 
 const SITE = new Uint8Array(16).fill(4);

@@ -1,7 +1,9 @@
 import type { ServerDatabase } from './server-database.ts';
 import type { HandshakeRefusal } from './handshake.ts';
 import { siteIdFromBytes } from '../protocol/ids.ts';
-import { sha256 } from './sha256.ts';
+// A synchronous SHA-256 that runs wherever the core does (Node, a worker, the
+// in-browser mock server, where Web Crypto is async or absent outside secure contexts).
+import { sha256 } from '@noble/hashes/sha2.js';
 
 /**
  * A site id needs its secret. Site ids are not secret: every change carries
