@@ -22,10 +22,14 @@ const MAX_VERSION_VARINT_BYTES = 8;
 /**
  * How many bytes larger the server's frame holding one change can be than the
  * client's frame that brought it: the frame's `throughVersion` (at least 1 byte
- * from the client, at most 8 from the server) and the change's `dbVersion` (the
- * same). Tag, count (1 for a lone change) and every other field are unchanged.
+ * from the client, at most 8 from the server), the change's `dbVersion` (the
+ * same) and its `cl` (the same: the server reads the change back from its own
+ * database, where a later re-create of the row can have raised the row's causal
+ * length). Tag, count (1 for a lone change) and every other field are unchanged.
+ * The server's deliverable-size rule (change-rules.ts) counts the same growth, so
+ * every change in a frame within the client limit passes it.
  */
-export const REENCODE_GROWTH_BYTES = 2 * (MAX_VERSION_VARINT_BYTES - 1);
+export const REENCODE_GROWTH_BYTES = 3 * (MAX_VERSION_VARINT_BYTES - 1);
 
 /**
  * A handshake naming a smaller limit is malformed: the handshake itself, a
