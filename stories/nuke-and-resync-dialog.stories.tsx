@@ -62,10 +62,21 @@ export const Failed: Story = {
   },
 };
 
-const causes: readonly RecoveryCause[] = [
-  ...INCOMPATIBLE_REASONS.map((reason) => ({ status: 'incompatible', reason }) as const),
-  ...STUCK_REASONS.map((reason) => ({ status: 'stuck', reason }) as const),
-];
+const incompatibleCauses: readonly RecoveryCause[] = INCOMPATIBLE_REASONS.map((reason) => ({ status: 'incompatible', reason }) as const);
+const stuckCauses: readonly RecoveryCause[] = STUCK_REASONS.map((reason) => ({ status: 'stuck', reason }) as const);
+
+// One sheet per status, four across: all of one status's reasons fit the review frame.
+function renderReasons(causes: readonly RecoveryCause[]): NonNullable<Story['render']> {
+  return (args) => (
+    <StateSheet columns={4}>
+      {causes.map((cause) => (
+        <StateSheetPortalCell key={cause.reason} label={`${cause.status}: ${cause.reason}`}>
+          {(container) => <NukeAndResyncDialogView {...args} cause={cause} modal={false} container={container} />}
+        </StateSheetPortalCell>
+      ))}
+    </StateSheet>
+  );
+}
 
 const steps: readonly (readonly [string, Partial<NukeAndResyncDialogViewProps>])[] = [
   ['explain, incompatible', {}],
@@ -89,17 +100,16 @@ const renderAllStates: Story['render'] = (args) => (
 export const AllStates: Story = { render: renderAllStates, globals: { viewport: { value: 'sheet' } } };
 export const AllStatesDark: Story = { render: renderAllStates, globals: { theme: 'dark', viewport: { value: 'sheet' } } };
 
-/** Every reason in plain words, as a user meets it. */
+/** Every reason this device can no longer sync, in plain words, as a user meets it. */
 export const AllReasons: Story = {
   args: { pending: NOTHING_PENDING },
   globals: { viewport: { value: 'sheet' } },
-  render: (args) => (
-    <StateSheet columns={4}>
-      {causes.map((cause) => (
-        <StateSheetPortalCell key={cause.reason} label={`${cause.status}: ${cause.reason}`}>
-          {(container) => <NukeAndResyncDialogView {...args} cause={cause} modal={false} container={container} />}
-        </StateSheetPortalCell>
-      ))}
-    </StateSheet>
-  ),
+  render: renderReasons(incompatibleCauses),
+};
+
+/** Every reason sync is stuck, in plain words. */
+export const AllStuckReasons: Story = {
+  args: { pending: NOTHING_PENDING },
+  globals: { viewport: { value: 'sheet' } },
+  render: renderReasons(stuckCauses),
 };

@@ -100,7 +100,7 @@ function frame(changes: readonly Change[], throughVersion: number): ChangesMessa
   return { type: 'changes', changes, throughVersion };
 }
 
-async function expectRefused(raw: RawProtocolClient, rule: ChangeRule, atFrameLimit: boolean): Promise<void> {
+async function expectRefused(raw: RawProtocolClient, rule: ChangeRule, atFrameLimit = false): Promise<void> {
   const error = await raw.expect('error');
   if (atFrameLimit) {
     expect(error.code).toBe('frame-too-large');
