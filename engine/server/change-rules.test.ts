@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANGE_COLUMNS, changeFromRow } from '../client/change-rows.ts';
+import { CHANGE_COLUMNS, changeFromRow, changeToParams } from '../client/change-rows.ts';
 import { changeWireSize } from '../protocol/codec.ts';
 import { siteIdToBytes, type SiteId } from '../protocol/ids.ts';
 import type { Change, ChangesMessage } from '../protocol/messages.ts';
@@ -45,17 +45,7 @@ function ownChanges(connection: SqliteConnection, since = 0): Change[] {
 
 function merge(connection: SqliteConnection, changes: readonly Change[]): void {
   for (const change of changes) {
-    connection.exec(`INSERT INTO crsql_changes (${CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-      change.table,
-      change.pk,
-      change.cid,
-      change.val,
-      change.colVersion,
-      change.dbVersion,
-      change.siteId,
-      change.cl,
-      change.seq,
-    ]);
+    connection.exec(`INSERT INTO crsql_changes (${CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, changeToParams(change));
   }
 }
 
