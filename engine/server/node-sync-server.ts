@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -6,7 +6,11 @@ import { GreenlightError } from '../errors.ts';
 import type { DatabaseName } from '../protocol/ids.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/messages.ts';
 import { lockDataFolder } from './data-folder-lock.ts';
-import { handleHttpRequest, MAX_HTTP_BODY_BYTES, type HttpResponse } from './http-handler.ts';
+import { HttpBodyBudget } from './http-body-budget.ts';
+import { MAX_HTTP_BODY_BYTES } from './http-handler.ts';
+import { createOriginPolicy } from './http-origin-policy.ts';
+import { checkHttpAccessOptions, HTTP_BOUNDS_DEFAULTS, positiveLimit } from './http-security-options.ts';
+import { createHttpListener } from './node-http-listener.ts';
 import { FileDatabaseStore } from './node-file-database-store.ts';
 import type { ServerSchema } from './server-schema.ts';
 import { SyncServerCore } from './sync-server-core.ts';
@@ -25,10 +29,23 @@ export interface SyncServerOptions {
   readonly port?: number;
   /** Default 127.0.0.1. */
   readonly host?: string;
-  /** Open `/exec` and `/reset` without a token. */
+  /** Open `/exec` and `/reset` without a token; refused unless `host` is loopback. */
   readonly allowExec?: boolean;
-  /** Open `/exec` and `/reset` to `Authorization: Bearer <adminToken>`. */
+  /** Open `/exec`, `/reset` and `/meta` to `Authorization: Bearer <adminToken>`; at least 32 bytes. */
   readonly adminToken?: string;
+  /**
+   * Web origins (`https://app.example.com`) whose pages may call the HTTP routes
+   * (CORS, answered with that origin, never `*`) and open `/sync`. Default none:
+   * only pages served from the same loopback host as the request. Requests
+   * without `Origin` (programs, not pages) are not affected.
+   */
+  readonly corsOrigins?: readonly string[];
+  /** Default `HTTP_BOUNDS_DEFAULTS.httpHeadersTimeoutMs`. */
+  readonly httpHeadersTimeoutMs?: number;
+  /** Default `HTTP_BOUNDS_DEFAULTS.httpBodyTimeoutMs`. */
+  readonly httpBodyTimeoutMs?: number;
+  /** Default `HTTP_BOUNDS_DEFAULTS.maxBufferedBodyBytes`. */
+  readonly maxBufferedBodyBytes?: number;
   /** Create databases on first use; default true. */
   readonly allowCreate?: boolean;
   readonly maxFrameBytes?: number;
@@ -65,6 +82,15 @@ const MAX_CLOSE_REASON_LENGTH = 100;
 export async function startSyncServer(options: SyncServerOptions): Promise<RunningSyncServer> {
   const host = options.host ?? '127.0.0.1';
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  // Before the folder is taken: options that would open the server to strangers never start it.
+  checkHttpAccessOptions({ ...options, host });
+  const origins = createOriginPolicy(options.corsOrigins ?? []);
+  const headersTimeoutMs = positiveLimit('httpHeadersTimeoutMs', options.httpHeadersTimeoutMs, HTTP_BOUNDS_DEFAULTS.httpHeadersTimeoutMs);
+  const bodyLimits = {
+    maxBytes: MAX_HTTP_BODY_BYTES,
+    budget: new HttpBodyBudget(positiveLimit('maxBufferedBodyBytes', options.maxBufferedBodyBytes, HTTP_BOUNDS_DEFAULTS.maxBufferedBodyBytes)),
+    timeoutMs: positiveLimit('httpBodyTimeoutMs', options.httpBodyTimeoutMs, HTTP_BOUNDS_DEFAULTS.httpBodyTimeoutMs),
+  };
   const store = new FileDatabaseStore(options.dataDir);
   // Before any database in the folder is opened: one server per folder.
   const lock = lockDataFolder(options.dataDir);
@@ -83,24 +109,27 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
   };
 
-  const httpServer = createServer((request, response) => {
-    void serveHttp(request, response);
-  });
+  const httpServer = createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      // A backstop only: the body timeout is enforced per request by the listener.
+      requestTimeout: headersTimeoutMs + bodyLimits.timeoutMs + 1_000,
+      // Node checks both timeouts on this interval (30 s by default, which would stretch them).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
+    },
+    createHttpListener(core, { access, origins, body: bodyLimits }),
+  );
   const sockets = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes + OVERSIZE_MARGIN_BYTES });
-
-  async function serveHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
-    const result =
-      body === null
-        ? tooLarge()
-        : await handleHttpRequest(core, { method: request.method ?? 'GET', path: request.url ?? '/', headers: flatHeaders(request), body }, access);
-    writeResponse(response, result);
-  }
 
   httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '').split('?', 1)[0];
     if (path !== SYNC_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    // A page from a foreign origin must not open a sync connection through a visitor's browser.
+    if (origins.decide(request.headers.origin, request.headers.host).kind === 'foreign') {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     sockets.handleUpgrade(request, socket, head, (socket) => attach(core, socket));
@@ -172,54 +201,4 @@ async function closeSockets(sockets: WebSocketServer): Promise<void> {
   ]);
   for (const socket of sockets.clients) socket.terminate();
   await new Promise<void>((resolve) => sockets.close(() => resolve()));
-}
-
-/** The body as text, or null when it exceeds the limit (the rest is not read). */
-function readBody(request: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    request.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > MAX_HTTP_BODY_BYTES) {
-        done = true;
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    request.on('error', () => {
-      if (!done) resolve(null);
-      done = true;
-    });
-  });
-}
-
-function flatHeaders(request: IncomingMessage): Record<string, string | undefined> {
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
-
-function tooLarge(): HttpResponse {
-  return {
-    status: 413,
-    headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
-    body: { error: { kind: 'http', message: `the body exceeds ${MAX_HTTP_BODY_BYTES} bytes` } },
-  };
-}
-
-function writeResponse(response: ServerResponse, result: HttpResponse): void {
-  const text = result.body === null ? '' : JSON.stringify(result.body);
-  response.writeHead(result.status, { ...result.headers, 'content-length': Buffer.byteLength(text) });
-  response.end(text);
-  // An oversized body was left unread; closing stops the client from sending more.
-  if (result.status === 413) response.once('finish', () => response.socket?.destroy());
 }
