@@ -127,6 +127,18 @@ describe('HTTP security of the Node server', () => {
     });
   });
 
+  describe('options that would open the server to strangers', () => {
+    it('refuses allowExec on a non-loopback address and a short admin token, before taking the folder', async () => {
+      await expect(startTestServer(dataDir, { allowExec: true, host: '0.0.0.0' })).rejects.toMatchObject({ kind: 'invalid-options', message: expect.stringContaining('loopback') });
+      await expect(startTestServer(dataDir, { allowExec: true, host: '::' })).rejects.toMatchObject({ kind: 'invalid-options' });
+      await expect(startTestServer(dataDir, { adminToken: 'x'.repeat(31) })).rejects.toMatchObject({ kind: 'invalid-options', message: expect.stringContaining('32 bytes') });
+      await expect(startTestServer(dataDir, { corsOrigins: ['*'] })).rejects.toMatchObject({ kind: 'invalid-options' });
+      // Nothing was left behind: the folder is free for a server with sound options.
+      const running = await start({ allowExec: true, adminToken: 'x'.repeat(32) });
+      expect((await execSql(running, DB, 'SELECT 1')).rows).toEqual([[1]]);
+    });
+  });
+
   describe('request bounds', () => {
     it('cuts off a 50 MiB body at once with 413 and closes the connection', async () => {
       const running = await start();
