@@ -1,5 +1,10 @@
 /** Parsing of the greenlight-server command line, kept apart from start-up so it can be tested. */
 
+import { isGreenlightError } from '../engine/errors.ts';
+import { parseCorsOrigins } from '../engine/server/http-origin-policy.ts';
+import { HTTP_BOUNDS_DEFAULTS, MIN_ADMIN_TOKEN_BYTES } from '../engine/server/http-security-options.ts';
+import { isLoopbackHost } from '../engine/server/loopback-host.ts';
+
 export interface CliOptions {
   readonly port: number;
   readonly host: string;
@@ -8,7 +13,16 @@ export interface CliOptions {
   readonly schemaPath: string | undefined;
   readonly allowExec: boolean;
   readonly adminToken: string | undefined;
+  /** Read by the CLI at start (`admin-token-file.ts`); preferred to `adminToken`, which shows in `ps`. */
+  readonly adminTokenFile: string | undefined;
   readonly allowCreate: boolean;
+  readonly corsOrigins: readonly string[];
+  /** Listen on a non-loopback address although no client authentication exists. */
+  readonly insecureNoAuth: boolean;
+  /** Undefined: the server's defaults (`HTTP_BOUNDS_DEFAULTS`). */
+  readonly httpHeadersTimeoutMs: number | undefined;
+  readonly httpBodyTimeoutMs: number | undefined;
+  readonly maxBufferedBodyBytes: number | undefined;
 }
 
 export type CliCommand = { readonly kind: 'help' } | { readonly kind: 'serve'; readonly options: CliOptions };
@@ -27,10 +41,20 @@ Options:
   --dir <folder>       folder holding one <name>.sqlite3 per database (default ${DEFAULT_DATA_DIR})
   --schema <file.sql>  schema for new databases; its first line is
                        "-- greenlight-schema: <name> <version>" (default server/schema.sql)
-  --allow-exec         open POST /:db/exec and /:db/reset to everyone (tests, development)
-  --admin-token <t>    open them to "Authorization: Bearer <t>"
   --no-create          refuse databases that do not exist yet
   --help               show this help
+
+Security (see server/README.md, "Security"):
+  --admin-token-file <file>  open /exec, /reset and /meta to "Authorization: Bearer <token>",
+                       the token being the file's content (at least ${MIN_ADMIN_TOKEN_BYTES} bytes)
+  --admin-token <t>    the same with the token on the command line (visible to ps; prefer the file)
+  --allow-exec         open /exec and /reset to everyone; only on a loopback --host (development)
+  --cors-origin <o>    let web pages from origin <o> (e.g. http://localhost:6006) call the server;
+                       repeat it or give a comma list (default: none)
+  --insecure-no-auth   listen on a non-loopback --host although sync clients are not authenticated
+  --http-headers-timeout-ms <n>  time for a request's headers (default ${HTTP_BOUNDS_DEFAULTS.httpHeadersTimeoutMs})
+  --http-body-timeout-ms <n>     time for a request's body (default ${HTTP_BOUNDS_DEFAULTS.httpBodyTimeoutMs})
+  --max-buffered-body-bytes <n>  request-body bytes held across all connections (default ${HTTP_BOUNDS_DEFAULTS.maxBufferedBodyBytes})
 `;
 
 /** A command line the server cannot run; the message says what to fix. */
@@ -38,7 +62,18 @@ export class CliUsageError extends Error {
   override readonly name = 'CliUsageError';
 }
 
-const VALUE_FLAGS = new Set(['--port', '--host', '--dir', '--schema', '--admin-token']);
+const VALUE_FLAGS = new Set([
+  '--port',
+  '--host',
+  '--dir',
+  '--schema',
+  '--admin-token',
+  '--admin-token-file',
+  '--cors-origin',
+  '--http-headers-timeout-ms',
+  '--http-body-timeout-ms',
+  '--max-buffered-body-bytes',
+]);
 
 export function parseCliArgs(args: readonly string[]): CliCommand {
   let port = DEFAULT_PORT;
@@ -47,7 +82,13 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
   let schemaPath: string | undefined;
   let allowExec = false;
   let adminToken: string | undefined;
+  let adminTokenFile: string | undefined;
   let allowCreate = true;
+  const corsOrigins: string[] = [];
+  let insecureNoAuth = false;
+  let httpHeadersTimeoutMs: number | undefined;
+  let httpBodyTimeoutMs: number | undefined;
+  let maxBufferedBodyBytes: number | undefined;
 
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
@@ -77,8 +118,26 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
       case '--admin-token':
         adminToken = value;
         break;
+      case '--admin-token-file':
+        adminTokenFile = value;
+        break;
       case '--allow-exec':
         allowExec = true;
+        break;
+      case '--cors-origin':
+        corsOrigins.push(...parseOrigins(value ?? ''));
+        break;
+      case '--insecure-no-auth':
+        insecureNoAuth = true;
+        break;
+      case '--http-headers-timeout-ms':
+        httpHeadersTimeoutMs = parsePositive(flag, value ?? '');
+        break;
+      case '--http-body-timeout-ms':
+        httpBodyTimeoutMs = parsePositive(flag, value ?? '');
+        break;
+      case '--max-buffered-body-bytes':
+        maxBufferedBodyBytes = parsePositive(flag, value ?? '');
         break;
       case '--no-create':
         allowCreate = false;
@@ -87,7 +146,63 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
         throw new CliUsageError(`unknown option ${JSON.stringify(arg)}`);
     }
   }
-  return { kind: 'serve', options: { port, host, dataDir, schemaPath, allowExec, adminToken, allowCreate } };
+  const options: CliOptions = {
+    port,
+    host,
+    dataDir,
+    schemaPath,
+    allowExec,
+    adminToken,
+    adminTokenFile,
+    allowCreate,
+    corsOrigins,
+    insecureNoAuth,
+    httpHeadersTimeoutMs,
+    httpBodyTimeoutMs,
+    maxBufferedBodyBytes,
+  };
+  validateCliOptions(options);
+  return { kind: 'serve', options };
+}
+
+/**
+ * Refuses the combinations that would open the server to strangers. No option
+ * authenticates sync clients yet, so any address off this machine needs the
+ * explicit --insecure-no-auth: an admin token guards the HTTP routes, not /sync.
+ */
+export function validateCliOptions(options: CliOptions): void {
+  const loopback = isLoopbackHost(options.host);
+  if (options.allowExec && !loopback) {
+    throw new CliUsageError(
+      `--allow-exec lets anyone who reaches the port run SQL, so it is accepted only on a loopback --host (127.0.0.1, ::1, localhost), not ${options.host}; use --admin-token-file instead`,
+    );
+  }
+  if (!loopback && !options.insecureNoAuth) {
+    throw new CliUsageError(
+      `--host ${options.host} is not a loopback address, and sync clients are not authenticated: anyone who reaches it could read and write every database. ` +
+        'Listen on 127.0.0.1 behind a reverse proxy you secure, or pass --insecure-no-auth if that is really what you want',
+    );
+  }
+  if (options.adminToken !== undefined && options.adminTokenFile !== undefined) {
+    throw new CliUsageError('give --admin-token-file or --admin-token, not both');
+  }
+  if (options.adminToken !== undefined && new TextEncoder().encode(options.adminToken).length < MIN_ADMIN_TOKEN_BYTES) {
+    throw new CliUsageError(`--admin-token must be at least ${MIN_ADMIN_TOKEN_BYTES} bytes long`);
+  }
+}
+
+function parseOrigins(value: string): string[] {
+  try {
+    return parseCorsOrigins([value]);
+  } catch (error) {
+    throw new CliUsageError(`--cors-origin: ${isGreenlightError(error) ? error.message : String(error)}`);
+  }
+}
+
+function parsePositive(flag: string, value: string): number {
+  const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number <= 0) throw new CliUsageError(`${flag} must be a positive whole number, got ${JSON.stringify(value)}`);
+  return number;
 }
 
 function parsePort(value: string): number {
