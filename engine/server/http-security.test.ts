@@ -161,6 +161,12 @@ describe('HTTP security of the Node server', () => {
       const headers = await rawHttpExchange(running.port, 'GET /health HTTP/1.1\nHost: 127.0.0.1\nX-Slow: 1', { completeHead: false, giveUpMs: 5_000 });
       expect(headers.status).toBe(408);
       expect(headers.closedAfterMs ?? Infinity).toBeLessThan(4_000);
+      // A WebSocket upgrade is an HTTP request until its headers are complete.
+      const upgradeHead = await rawHttpExchange(running.port, 'GET /sync HTTP/1.1\nHost: 127.0.0.1\nUpgrade: websocket\nConnection: Upgrade', {
+        completeHead: false,
+        giveUpMs: 5_000,
+      });
+      expect(upgradeHead.closedAfterMs ?? Infinity).toBeLessThan(4_000);
       const body = await rawHttpExchange(running.port, `POST /${DB}/exec HTTP/1.1\nHost: 127.0.0.1\nContent-Length: 1000`, { giveUpMs: 5_000 });
       expect(body.status).toBe(408);
       expect(body.closedAfterMs ?? Infinity).toBeLessThan(4_000);
