@@ -154,6 +154,15 @@ describe('HTTP security of the Node server', () => {
         expect(exchange.closedAfterMs ?? Infinity, framing).toBeLessThan(1_000);
         expect(exchange.sentBodyBytes, framing).toBeLessThan(20 * MIB);
       }
+      // A client that keeps sending after the answer is cut off all the same.
+      const stubborn = await rawHttpExchange(running.port, `POST /${DB}/exec HTTP/1.1\nHost: 127.0.0.1\nContent-Length: ${50 * MIB}`, {
+        bodyBytes: 50 * MIB,
+        intervalMs: 5,
+        ignoreServerClose: true,
+      });
+      expect(stubborn.status).toBe(413);
+      expect(stubborn.closedAfterMs ?? Infinity).toBeLessThan(1_000);
+      expect(stubborn.sentBodyBytes).toBeLessThan(20 * MIB);
     });
 
     it('closes a connection whose headers or body do not arrive in time', async () => {

@@ -7,6 +7,10 @@ import { isLoopbackHost } from './loopback-host.ts';
 import { readBoundedBody, type BodyLimits } from './node-http-body.ts';
 import type { SyncServerCore } from './sync-server-core.ts';
 
+// Long enough for a client on any sane link to read a short answer; short enough
+// that a refused upload costs next to nothing.
+const CLOSE_LINGER_MS = 250;
+
 export interface HttpListenerSettings {
   readonly access: HttpAccessOptions;
   readonly origins: OriginPolicy;
@@ -83,7 +87,20 @@ function send(response: ServerResponse, socket: Socket, result: HttpResponse, cl
     ...(close ? { connection: 'close' } : {}),
   });
   response.end(text);
-  if (close) response.once('finish', () => socket.destroy());
+  if (close) response.once('finish', () => closeAfterAnswer(socket));
+}
+
+/**
+ * Ends the connection of a refused request whose body may still be arriving. A
+ * socket destroyed at once, with unread bytes waiting, makes the kernel send a
+ * reset that can overtake the answer, and the client sees a broken connection
+ * instead of its 413. So the answer goes out with FIN first; the client gets
+ * CLOSE_LINGER_MS to read it, and then the socket is destroyed whatever it sends.
+ */
+function closeAfterAnswer(socket: Socket): void {
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
+  socket.once('close', () => clearTimeout(timer));
 }
 
 function withHeaders(result: HttpResponse, headers: Readonly<Record<string, string>>): HttpResponse {

@@ -20,6 +20,8 @@ export interface RawSendOptions {
   readonly bodyBytes?: number;
   readonly chunkBytes?: number;
   readonly intervalMs?: number;
+  /** Keep sending after the server's FIN, as a hostile client would; only the server's reset stops it. */
+  readonly ignoreServerClose?: boolean;
   /** Stop waiting (and destroy the socket) after this long. */
   readonly giveUpMs?: number;
 }
@@ -34,7 +36,7 @@ export function rawHttpExchange(port: number, head: string, options: RawSendOpti
   const chunk = Buffer.alloc(options.chunkBytes ?? 64 * 1024, 0x20);
   const giveUpMs = options.giveUpMs ?? 10_000;
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: options.ignoreServerClose === true });
     const started = Date.now();
     let response = '';
     let sent = 0;
