@@ -7,8 +7,7 @@ import { isLoopbackHost } from './loopback-host.ts';
 import { readBoundedBody, type BodyLimits } from './node-http-body.ts';
 import type { SyncServerCore } from './sync-server-core.ts';
 
-// Long enough for a client on any sane link to read a short answer; short enough
-// that a refused upload costs next to nothing.
+// The most a refused connection may live on after its answer.
 const CLOSE_LINGER_MS = 250;
 
 export interface HttpListenerSettings {
@@ -91,11 +90,13 @@ function send(response: ServerResponse, socket: Socket, result: HttpResponse, cl
 }
 
 /**
- * Ends the connection of a refused request whose body may still be arriving. A
- * socket destroyed at once, with unread bytes waiting, makes the kernel send a
- * reset that can overtake the answer, and the client sees a broken connection
- * instead of its 413. So the answer goes out with FIN first; the client gets
- * CLOSE_LINGER_MS to read it, and then the socket is destroyed whatever it sends.
+ * Ends the connection of a refused request whose body may still be arriving.
+ * With `Connection: close`, Node itself destroys the socket once the answer has
+ * left its write queue. Destroying it on the response's 'finish' instead, as this
+ * server once did (through `response.socket`, already null by then), can drop the
+ * answer still queued, and the client sees a reset instead of its 413. End it
+ * here too, and destroy it after CLOSE_LINGER_MS whatever happens, so no path
+ * leaves it reading the rest of the body.
  */
 function closeAfterAnswer(socket: Socket): void {
   socket.end();
