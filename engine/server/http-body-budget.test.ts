@@ -65,27 +65,41 @@ describe('request bodies held across connections (server in a child process)', (
     const before = await rss();
     // What each connection was answered, whole (a response may come in pieces).
     const answers: string[] = [];
+    const closed: boolean[] = [];
     const body = Buffer.alloc(MIB - 1024, 0x20);
     for (let i = 0; i < 100; i++) {
       const socket = connect(port, '127.0.0.1');
       sockets.push(socket);
       socket.on('error', () => {});
+      closed.push(false);
+      socket.on('close', () => (closed[i] = true));
       answers.push('');
       socket.on('data', (data: Buffer) => (answers[i] += data.toString('latin1')));
       // The head promises 1 MiB; all but the last KiB is sent, and the rest never comes.
       socket.write(`POST /shop/exec HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${MIB}\r\n\r\n`);
       socket.write(body);
     }
+    // Refused: answered 503, or cut off by the server. A client still writing when the
+    // server closes gets EPIPE and drops the 503 it had not read yet (seen on a busy machine).
+    const refusedCount = (): number => answers.filter((answer, i) => answer.startsWith('HTTP/1.1 503') || (answer === '' && closed[i])).length;
+    // Sampled until every refusal is in and a while after (the admitted bodies are read by then),
+    // bounded for a machine busy with other tests.
     let peak = before;
-    const deadline = Date.now() + 4_000;
-    while (Date.now() < deadline) {
+    const started = Date.now();
+    while (Date.now() - started < 20_000 && (refusedCount() < 100 - cap / MIB || Date.now() - started < 2_000)) {
       peak = Math.max(peak, await rss());
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const refused = answers.filter((answer) => answer.startsWith('HTTP/1.1 503')).length;
+    for (let i = 0; i < 5; i++) {
+      peak = Math.max(peak, await rss());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const refused = refusedCount();
     expect(refused).toBeGreaterThanOrEqual(100 - cap / MIB);
-    // The admitted ones are still waiting for their last KiB: no other answer.
+    expect(answers.filter((answer) => answer.startsWith('HTTP/1.1 503')).length).toBeGreaterThan(0);
+    // The admitted ones are still waiting for their last KiB, open: no other answer.
     expect(answers.filter((answer) => answer !== '' && !answer.startsWith('HTTP/1.1 503'))).toEqual([]);
+    expect(answers.filter((answer, i) => answer === '' && !closed[i]).length).toBeLessThanOrEqual(cap / MIB);
     // The cap, plus a margin for sockets, parsers and the allocator.
     expect(peak - before).toBeLessThan(cap + 24 * MIB);
   });
