@@ -3,6 +3,7 @@ import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { STORY_TEST_PAGE_PORT } from './scripts/dev-origins.ts';
 import { CHROMIUM_ARGS, describeTestChromium, resolveTestChromium, type TestChromium } from './scripts/test-chromium.ts';
 
 // Larger than Storybook's 1200x900 test frame, or screenshots come out scaled.
@@ -137,7 +138,8 @@ export default defineConfig({
           // One story file at a time: the live scenarios run heartbeat and ack windows
           // of about a second, which two cores shared between several files' frames stretch.
           fileParallelism: false,
-          browser: headlessChromium(),
+          // A known page origin, which the Live story's sync server allows by name.
+          browser: { ...headlessChromium(), api: { port: STORY_TEST_PAGE_PORT, strictPort: true } },
         },
       },
     ],

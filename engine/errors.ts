@@ -35,6 +35,8 @@ export const ERROR_KINDS = [
   'transport',
   'closed',
   'http',
+  // A server started with options it refuses (e.g. --allow-exec on a public address)
+  'invalid-options',
   'internal',
 ] as const;
 

@@ -1,5 +1,6 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { handleHttpRequest, type HttpAccessOptions } from '../engine/server/http-handler.ts';
+import { corsHeadersFor } from '../engine/server/http-origin-policy.ts';
 import type { MockSyncBackend } from './mock-sync-backend.ts';
 
 /**
@@ -29,9 +30,12 @@ export function mockSyncHttpHandlers(
         },
         access,
       );
+      // The mock serves only the page it runs in, so the asking origin is the one to
+      // name (the real server names only the origins it was told to trust).
+      const origin = request.headers.get('origin');
       return new HttpResponse(result.body === null ? null : JSON.stringify(result.body), {
         status: result.status,
-        headers: result.headers,
+        headers: { ...(origin === null ? {} : corsHeadersFor(origin)), ...result.headers },
       });
     }),
   ];

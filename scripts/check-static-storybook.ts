@@ -114,12 +114,13 @@ async function main(): Promise<number> {
   let server: Server | null = null;
   let browser: Browser | null = null;
   try {
-    liveServer = await startSyncServer({ dataDir, schema: await loadSchemaFile('server/schema.sql'), port: 0, allowExec: true });
+    // The static server first: the sync server allows its pages' origin, and only that.
+    server = await serve(outputDir);
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    liveServer = await startSyncServer({ dataDir, schema: await loadSchemaFile('server/schema.sql'), port: 0, allowExec: true, corsOrigins: [baseUrl] });
     build(outputDir, liveServer);
     const index = JSON.parse(readFileSync(join(outputDir, 'index.json'), 'utf8')) as { entries: Record<string, IndexEntry> };
     const entries = Object.values(index.entries);
-    server = await serve(outputDir);
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const testChromium = await resolveTestChromium();
     console.log(describeTestChromium(testChromium));
     browser = await chromium.launch({

@@ -3,6 +3,7 @@
  * side, so the Live story has a real server to talk to. Ctrl-C stops both.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { LIVE_STORY_ORIGINS, STORYBOOK_PORT } from './dev-origins.ts';
 
 const children: ChildProcess[] = [];
 
@@ -26,5 +27,6 @@ function stopAll(exitCode: number): void {
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
-run('sync server', process.execPath, ['--import', 'tsx', 'server/cli.ts', '--allow-exec', ...process.argv.slice(2)]);
-run('storybook', 'node_modules/.bin/storybook', ['dev', '-p', '6006', '--no-open', '--ci']);
+// On loopback (the CLI's default), with scripting open and only Storybook's pages allowed to call it.
+run('sync server', process.execPath, ['--import', 'tsx', 'server/cli.ts', '--allow-exec', '--cors-origin', LIVE_STORY_ORIGINS.join(','), ...process.argv.slice(2)]);
+run('storybook', 'node_modules/.bin/storybook', ['dev', '-p', String(STORYBOOK_PORT), '--no-open', '--ci']);

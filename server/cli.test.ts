@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { siteIdFromBytes } from '../engine/protocol/ids.ts';
@@ -19,11 +21,12 @@ interface CliServer {
   readonly child: ChildProcess;
   readonly httpUrl: string;
   readonly wsUrl: string;
+  readonly line: string;
 }
 
 /** Starts `server/cli.ts` as its own process and waits for its listening line. */
-function startCli(dataDir: string, extraArgs: readonly string[] = []): Promise<CliServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--dir', dataDir, '--allow-exec', ...extraArgs], {
+function startCli(dataDir: string, extraArgs: readonly string[] = ['--allow-exec']): Promise<CliServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--dir', dataDir, ...extraArgs], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -34,13 +37,28 @@ function startCli(dataDir: string, extraArgs: readonly string[] = []): Promise<C
       const match = LISTENING.exec(output);
       if (match?.[1] !== undefined && match[2] !== undefined) {
         child.stdout?.off('data', onData);
-        resolve({ child, httpUrl: match[1], wsUrl: match[2] });
+        resolve({ child, httpUrl: match[1], wsUrl: match[2], line: output.split('\n')[0] ?? '' });
       }
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`the server exited (${code}) before listening:\n${output}`)));
   });
+}
+
+/** Runs the CLI to its exit (bounded at 20 s); for start-ups it must refuse. */
+function runCliToExit(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }),
+  );
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -135,7 +153,7 @@ describe('greenlight-server CLI', () => {
   });
 
   it('applies the limit flags: a database beyond --max-databases is refused, a socket without hello is closed', async () => {
-    const server = await cli(['--max-databases', '1', '--handshake-timeout-ms', '500']);
+    const server = await cli(['--allow-exec', '--max-databases', '1', '--handshake-timeout-ms', '500']);
     const client = await TestClientDatabase.open(schema);
     clients.push(client);
     await accepted(server, client);
@@ -146,6 +164,29 @@ describe('greenlight-server CLI', () => {
     const silent = await connectRawClient(server.wsUrl);
     sockets.push(silent);
     expect((await silent.closed).code).toBe(CLOSE_CODES.handshakeTimeout);
+  });
+
+  it('says it listens on loopback only, and refuses a public host without --insecure-no-auth and a short admin token file', async () => {
+    const server = await cli();
+    expect(server.line).toContain('loopback only');
+    const publicHost = await runCliToExit(['--port', '0', '--dir', dataDir, '--host', '0.0.0.0']);
+    expect(publicHost).toMatchObject({ code: 2, output: expect.stringContaining('--insecure-no-auth') });
+    const publicExec = await runCliToExit(['--port', '0', '--dir', dataDir, '--host', '0.0.0.0', '--insecure-no-auth', '--allow-exec']);
+    expect(publicExec).toMatchObject({ code: 2, output: expect.stringContaining('loopback') });
+    writeFileSync(join(dataDir, 'short-token'), 'too-short\n');
+    const shortToken = await runCliToExit(['--port', '0', '--dir', dataDir, '--admin-token-file', join(dataDir, 'short-token')]);
+    expect(shortToken).toMatchObject({ code: 2, output: expect.stringContaining('at least 32 bytes') });
+  });
+
+  it('opens /exec to the token from --admin-token-file and to no one else', async () => {
+    const token = 'a'.repeat(40);
+    writeFileSync(join(dataDir, 'token'), `${token}\n`);
+    const server = await startCli(dataDir, ['--admin-token-file', join(dataDir, 'token')]);
+    children.push(server.child);
+    const exec = (headers: Record<string, string>): Promise<number> =>
+      fetch(`${server.httpUrl}/${DB}/exec`, { method: 'POST', headers, body: JSON.stringify({ sql: 'SELECT 1' }) }).then((response) => response.status);
+    expect(await exec({})).toBe(403);
+    expect(await exec({ authorization: `Bearer ${token}` })).toBe(200);
   });
 
   it('shuts down cleanly on SIGTERM', async () => {

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { isGreenlightError } from '../engine/errors.ts';
+import { isLoopbackHost } from '../engine/server/loopback-host.ts';
 import { loadSchemaFile, startSyncServer } from '../engine/server/node-sync-server.ts';
+import { readAdminTokenFile } from './admin-token-file.ts';
 import { CliUsageError, parseCliArgs, USAGE } from './cli-args.ts';
 
 /** The greenlight-server command: `npx tsx server/cli.ts --help`. */
@@ -11,6 +13,7 @@ async function main(): Promise<void> {
     return;
   }
   const { options } = command;
+  const adminToken = options.adminTokenFile === undefined ? options.adminToken : readAdminTokenFile(options.adminTokenFile);
   const schema = await loadSchemaFile(options.schemaPath ?? fileURLToPath(new URL('./schema.sql', import.meta.url)));
   const server = await startSyncServer({
     dataDir: options.dataDir,
@@ -20,11 +23,18 @@ async function main(): Promise<void> {
     allowExec: options.allowExec,
     allowCreate: options.allowCreate,
     ...options.limits,
-    ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
+    ...(adminToken === undefined ? {} : { adminToken }),
+    corsOrigins: options.corsOrigins,
+    ...(options.httpHeadersTimeoutMs === undefined ? {} : { httpHeadersTimeoutMs: options.httpHeadersTimeoutMs }),
+    ...(options.httpBodyTimeoutMs === undefined ? {} : { httpBodyTimeoutMs: options.httpBodyTimeoutMs }),
+    ...(options.maxBufferedBodyBytes === undefined ? {} : { maxBufferedBodyBytes: options.maxBufferedBodyBytes }),
     onError: (error) => console.error(`greenlight-server: ${error.kind}: ${error.message}`),
   });
   // Tests and scripts read the port from this line; keep its shape.
-  console.log(`greenlight-server listening on ${server.httpUrl} (${server.wsUrl}), data in ${options.dataDir}`);
+  const exposure = isLoopbackHost(options.host)
+    ? 'loopback only (sync clients are not authenticated)'
+    : 'WITHOUT authentication (--insecure-no-auth): anyone who reaches this address can read and write every database';
+  console.log(`greenlight-server listening on ${server.httpUrl} (${server.wsUrl}), data in ${options.dataDir}; ${exposure}`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -32,13 +32,6 @@ export interface HttpAccessOptions {
 /** Larger `/exec` bodies are refused; scripting routes have no business sending more. */
 export const MAX_HTTP_BODY_BYTES = 1024 * 1024;
 
-// Storybook and test pages call the routes from another origin.
-const CORS_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, POST, OPTIONS',
-  'access-control-allow-headers': 'authorization, content-type',
-  'access-control-max-age': '600',
-} as const;
 
 // SQLite result codes that mean the statement itself was wrong, not the server.
 const CALLER_SQLITE_CODES: ReadonlySet<number> = new Set([SQLITE.ERROR, SQLITE.CONSTRAINT, SQLITE.MISMATCH, SQLITE.RANGE, SQLITE.TOOBIG]);
@@ -50,7 +43,8 @@ const CALLER_SQLITE_CODES: ReadonlySet<number> = new Set([SQLITE.ERROR, SQLITE.C
  *   GET  /:db/meta    -> { database, siteId, schemaName, schemaVersion, dbVersion }
  *   POST /:db/exec    { sql, params? } -> { rows, dbVersion }   (guarded)
  *   POST /:db/reset   -> the new meta                             (guarded)
- * Every error is `{ error: { kind, message } }`.
+ * Every error is `{ error: { kind, message } }`. CORS headers are the adapter's to
+ * add (`http-origin-policy.ts`), since only it knows which origins it trusts.
  */
 export async function handleHttpRequest(
   core: SyncServerCore,
@@ -67,7 +61,7 @@ export async function handleHttpRequest(
 
 async function route(core: SyncServerCore, request: HttpRequest, access: HttpAccessOptions): Promise<HttpResponse> {
   const method = request.method.toUpperCase();
-  if (method === 'OPTIONS') return { status: 204, headers: CORS_HEADERS, body: null };
+  if (method === 'OPTIONS') return { status: 204, headers: {}, body: null };
   const path = request.path.split('?', 1)[0] ?? '';
   if (path === '/health') {
     requireMethod(method, 'GET');
@@ -131,14 +125,19 @@ function requireMethod(method: string, allowed: string): void {
 
 function requireAdmin(request: HttpRequest, access: HttpAccessOptions): void {
   if (access.allowExec === true) return;
-  const token = access.adminToken;
-  const header = headerValue(request, 'authorization');
-  if (token !== undefined && token !== '' && header !== undefined && constantTimeEqual(header, `Bearer ${token}`)) return;
+  if (hasAdminToken(request.headers, access)) return;
   throw new HttpRouteError(403, 'exec and reset need a server started with --allow-exec, or "Authorization: Bearer <admin token>"');
 }
 
-function headerValue(request: HttpRequest, name: string): string | undefined {
-  for (const [key, value] of Object.entries(request.headers)) {
+/** True when the request carries `Authorization: Bearer <adminToken>` and a token is configured. */
+export function hasAdminToken(headers: HttpRequest['headers'], access: HttpAccessOptions): boolean {
+  const token = access.adminToken;
+  const header = headerValue(headers, 'authorization');
+  return token !== undefined && token !== '' && header !== undefined && constantTimeEqual(header, `Bearer ${token}`);
+}
+
+export function headerValue(headers: HttpRequest['headers'], name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() === name) return value;
   }
   return undefined;
@@ -191,7 +190,7 @@ function statusFor(error: GreenlightError): number {
 }
 
 function json(status: number, body: unknown): HttpResponse {
-  return { status, headers: { ...CORS_HEADERS, 'content-type': 'application/json' }, body };
+  return { status, headers: { 'content-type': 'application/json' }, body };
 }
 
 function errorResponse(status: number, error: GreenlightError): HttpResponse {

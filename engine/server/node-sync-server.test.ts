@@ -359,13 +359,14 @@ describe('startSyncServer', () => {
     });
 
     it('refuses exec and reset without --allow-exec or the admin token', async () => {
-      const running = await start({ allowExec: false, adminToken: 'sesame' });
+      const sesame = 'sesame-'.repeat(5);
+      const running = await start({ allowExec: false, adminToken: sesame });
       const exec = { body: { sql: 'SELECT 1' } };
       expect(await requestJson(running, 'POST', `/${DB}/exec`, exec)).toMatchObject({ status: 403, body: { error: { kind: 'http' } } });
       expect(await requestJson(running, 'POST', `/${DB}/exec`, { ...exec, token: 'wrong' })).toMatchObject({ status: 403 });
       expect(await requestJson(running, 'POST', `/${DB}/reset`)).toMatchObject({ status: 403 });
-      expect(await requestJson(running, 'POST', `/${DB}/exec`, { ...exec, token: 'sesame' })).toMatchObject({ status: 200, body: { rows: [[1]] } });
-      expect(await requestJson(running, 'POST', `/${DB}/reset`, { token: 'sesame' })).toMatchObject({ status: 200 });
+      expect(await requestJson(running, 'POST', `/${DB}/exec`, { ...exec, token: sesame })).toMatchObject({ status: 200, body: { rows: [[1]] } });
+      expect(await requestJson(running, 'POST', `/${DB}/reset`, { token: sesame })).toMatchObject({ status: 200 });
     });
 
     it('refuses exec and reset when no token is configured and exec is not allowed', async () => {
@@ -390,12 +391,12 @@ describe('startSyncServer', () => {
       });
     });
 
-    it('round-trips blobs and answers CORS preflights', async () => {
-      const running = await start();
+    it('round-trips blobs and answers CORS preflights from an allowed origin', async () => {
+      const running = await start({ corsOrigins: ['http://localhost:6006'] });
       expect((await execSql(running, DB, 'SELECT ?, x\'0aff\'', [{ blob: '01ab' }])).rows).toEqual([[{ blob: '01ab' }, { blob: '0aff' }]]);
-      const preflight = await fetch(`${running.httpUrl}/${DB}/exec`, { method: 'OPTIONS' });
+      const preflight = await fetch(`${running.httpUrl}/${DB}/exec`, { method: 'OPTIONS', headers: { origin: 'http://localhost:6006' } });
       expect(preflight.status).toBe(204);
-      expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:6006');
       expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
     });
   });

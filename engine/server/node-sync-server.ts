@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -7,7 +7,11 @@ import type { DatabaseName } from '../protocol/ids.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/messages.ts';
 import { ConnectionBudget } from './connection-budget.ts';
 import { lockDataFolder } from './data-folder-lock.ts';
-import { handleHttpRequest, MAX_HTTP_BODY_BYTES, type HttpResponse } from './http-handler.ts';
+import { HttpBodyBudget } from './http-body-budget.ts';
+import { MAX_HTTP_BODY_BYTES } from './http-handler.ts';
+import { createOriginPolicy } from './http-origin-policy.ts';
+import { checkHttpAccessOptions, HTTP_BOUNDS_DEFAULTS, positiveLimit } from './http-security-options.ts';
+import { createHttpListener } from './node-http-listener.ts';
 import { FileDatabaseStore } from './node-file-database-store.ts';
 import type { ServerSchema } from './server-schema.ts';
 import { SyncServerCore, type SyncServerCoreOptions } from './sync-server-core.ts';
@@ -26,10 +30,27 @@ export interface SyncServerOptions {
   readonly port?: number;
   /** Default 127.0.0.1. */
   readonly host?: string;
-  /** Open `/exec` and `/reset` without a token. */
+  /** Open `/exec` and `/reset` without a token; refused unless `host` is loopback. */
   readonly allowExec?: boolean;
-  /** Open `/exec` and `/reset` to `Authorization: Bearer <adminToken>`. */
+  /** Open `/exec`, `/reset` and `/meta` to `Authorization: Bearer <adminToken>`; at least 32 bytes. */
   readonly adminToken?: string;
+  /**
+   * Web origins (`https://app.example.com`) whose pages may call the HTTP routes
+   * (CORS, answered with that origin, never `*`) and open `/sync`. Default none:
+   * only pages served from the same loopback host as the request. Requests
+   * without `Origin` (programs, not pages) are not affected.
+   */
+  readonly corsOrigins?: readonly string[];
+  /**
+   * A request or WebSocket upgrade whose headers have not all arrived within this
+   * long gets 408 and is closed (a half-finished upgrade included). Default
+   * `HTTP_BOUNDS_DEFAULTS.httpHeadersTimeoutMs` (10000).
+   */
+  readonly httpHeadersTimeoutMs?: number;
+  /** Default `HTTP_BOUNDS_DEFAULTS.httpBodyTimeoutMs`. */
+  readonly httpBodyTimeoutMs?: number;
+  /** Default `HTTP_BOUNDS_DEFAULTS.maxBufferedBodyBytes`. */
+  readonly maxBufferedBodyBytes?: number;
   /** Create databases on first use; default true. */
   readonly allowCreate?: boolean;
   readonly maxFrameBytes?: number;
@@ -45,8 +66,6 @@ export interface SyncServerOptions {
   readonly maxConnections?: number;
   /** The same, per remote address; default 64. */
   readonly maxConnectionsPerAddress?: number;
-  /** A request or upgrade whose headers have not all arrived within this long gets 408 and is closed; default 10000. */
-  readonly httpHeadersTimeoutMs?: number;
   readonly authorize?: (database: DatabaseName) => boolean | Promise<boolean>;
   /** Failures that closed a connection or lost a request; default: ignored. */
   readonly onError?: (error: GreenlightError) => void;
@@ -65,7 +84,6 @@ export const SYNC_PATH = '/sync';
 export const NODE_SERVER_DEFAULTS = {
   maxConnections: 10_000,
   maxConnectionsPerAddress: 64,
-  httpHeadersTimeoutMs: 10_000,
 } as const;
 
 // ws refuses frames above maxPayload by closing with 1009 before the core sees
@@ -86,6 +104,15 @@ const MAX_CLOSE_REASON_LENGTH = 100;
 export async function startSyncServer(options: SyncServerOptions): Promise<RunningSyncServer> {
   const host = options.host ?? '127.0.0.1';
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  // Before the folder is taken: options that would open the server to strangers never start it.
+  checkHttpAccessOptions({ ...options, host });
+  const origins = createOriginPolicy(options.corsOrigins ?? []);
+  const headersTimeoutMs = positiveLimit('httpHeadersTimeoutMs', options.httpHeadersTimeoutMs, HTTP_BOUNDS_DEFAULTS.httpHeadersTimeoutMs);
+  const bodyLimits = {
+    maxBytes: MAX_HTTP_BODY_BYTES,
+    budget: new HttpBodyBudget(positiveLimit('maxBufferedBodyBytes', options.maxBufferedBodyBytes, HTTP_BOUNDS_DEFAULTS.maxBufferedBodyBytes)),
+    timeoutMs: positiveLimit('httpBodyTimeoutMs', options.httpBodyTimeoutMs, HTTP_BOUNDS_DEFAULTS.httpBodyTimeoutMs),
+  };
   const store = new FileDatabaseStore(options.dataDir);
   const core = new SyncServerCore({
     store,
@@ -112,33 +139,27 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
   };
 
-  const httpHeadersTimeoutMs = options.httpHeadersTimeoutMs ?? NODE_SERVER_DEFAULTS.httpHeadersTimeoutMs;
-  // The one headers deadline, for plain requests and WebSocket upgrades alike (the
-  // HTTP bounds share it, under the same option name and default): a
-  // socket that never finishes its request line and headers (a half-finished
-  // upgrade included) gets 408 and is closed. Node checks it only every
-  // `connectionsCheckingInterval` (30 s by default), hence the shorter interval.
   const httpServer = createServer(
-    { headersTimeout: httpHeadersTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(httpHeadersTimeoutMs / 4))) },
-    (request, response) => {
-      void serveHttp(request, response);
+    {
+      headersTimeout: headersTimeoutMs,
+      // A backstop only: the body timeout is enforced per request by the listener.
+      requestTimeout: headersTimeoutMs + bodyLimits.timeoutMs + 1_000,
+      // Node checks both timeouts on this interval (30 s by default, which would stretch them).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
     },
+    createHttpListener(core, { access, origins, body: bodyLimits }),
   );
   const sockets = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes + OVERSIZE_MARGIN_BYTES });
-
-  async function serveHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
-    const result =
-      body === null
-        ? tooLarge()
-        : await handleHttpRequest(core, { method: request.method ?? 'GET', path: request.url ?? '/', headers: flatHeaders(request), body }, access);
-    writeResponse(response, result);
-  }
 
   httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '').split('?', 1)[0];
     if (path !== SYNC_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    // A page from a foreign origin must not open a sync connection through a visitor's browser.
+    if (origins.decide(request.headers.origin, request.headers.host).kind === 'foreign') {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     const place = connections.take(request.socket.remoteAddress ?? 'unknown address');
@@ -226,54 +247,4 @@ async function closeSockets(sockets: WebSocketServer): Promise<void> {
   ]);
   for (const socket of sockets.clients) socket.terminate();
   await new Promise<void>((resolve) => sockets.close(() => resolve()));
-}
-
-/** The body as text, or null when it exceeds the limit (the rest is not read). */
-function readBody(request: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    request.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > MAX_HTTP_BODY_BYTES) {
-        done = true;
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    request.on('error', () => {
-      if (!done) resolve(null);
-      done = true;
-    });
-  });
-}
-
-function flatHeaders(request: IncomingMessage): Record<string, string | undefined> {
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
-
-function tooLarge(): HttpResponse {
-  return {
-    status: 413,
-    headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
-    body: { error: { kind: 'http', message: `the body exceeds ${MAX_HTTP_BODY_BYTES} bytes` } },
-  };
-}
-
-function writeResponse(response: ServerResponse, result: HttpResponse): void {
-  const text = result.body === null ? '' : JSON.stringify(result.body);
-  response.writeHead(result.status, { ...result.headers, 'content-length': Buffer.byteLength(text) });
-  response.end(text);
-  // An oversized body was left unread; closing stops the client from sending more.
-  if (result.status === 413) response.once('finish', () => response.socket?.destroy());
 }

@@ -23,8 +23,10 @@ function LiveView({ live }: { readonly live: Live }) {
     return (
       <p className="greenlight-scenario__notice" role="alert">
         The sync server is not running: nothing answers at <code>{live.server.httpUrl}/health</code>. Start it with{' '}
-        <code>npm start</code> (the server and Storybook) or <code>npm run server -- --allow-exec</code>, then reload this
-        story. To use another server, set <code>STORYBOOK_GREENLIGHT_SERVER</code>.
+        <code>npm start</code> (the server and Storybook) or{' '}
+        <code>npm run server -- --cors-origin http://localhost:6006,http://127.0.0.1:6006</code>, then reload this
+        story. A server that was not told this page&apos;s origin with <code>--cors-origin</code> refuses it and looks
+        the same from here. To use another server, set <code>STORYBOOK_GREENLIGHT_SERVER</code>.
       </p>
     );
   }
