@@ -1,5 +1,6 @@
 import { GreenlightError } from '../errors.ts';
 import { MAX_VARINT_BYTES } from './byte-writer.ts';
+import { decodeExactUtf8 } from './sql-value.ts';
 
 // Below this many bytes a plain loop beats a TextDecoder call, and short text
 // (table and column names) is almost always ASCII.
@@ -7,9 +8,6 @@ const SHORT_TEXT_BYTES = 32;
 // After this many varint bytes a value no longer fits exactly in a JS number.
 const NUMBER_VARINT_BYTES = 7;
 const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
-
-// ignoreBOM keeps a leading U+FEFF as text instead of silently dropping it.
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Reads protocol values from one frame, checking every read against the bytes
@@ -157,7 +155,7 @@ export class ByteReader {
     }
     let value: string;
     try {
-      value = decoder.decode(bytes.subarray(start, end));
+      value = decodeExactUtf8(bytes.subarray(start, end));
     } catch (error) {
       throw new GreenlightError('malformed-frame', 'protocol', `malformed frame at offset ${start}: ${what} is not valid UTF-8`, {
         cause: error,

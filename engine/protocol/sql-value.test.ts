@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isErrorOfKind } from '../errors.ts';
 import { thrown } from '../test-support/thrown.ts';
-import { assertWellFormedText, createExactTextDecoder, realValue, storageClassOf } from './sql-value.ts';
+import { assertWellFormedText, decodeExactUtf8, decodeStoredText, realValue, storageClassOf } from './sql-value.ts';
 
 describe('the value model', () => {
   it.each([
@@ -44,8 +44,13 @@ describe('the value model', () => {
   });
 
   it('decodes text exactly: a leading BOM is kept and invalid UTF-8 throws', () => {
-    const decoder = createExactTextDecoder();
-    expect(decoder.decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x61]))).toBe('\ufeffa');
-    expect(() => decoder.decode(new Uint8Array([0x61, 0xff]))).toThrow();
+    expect(decodeExactUtf8(new Uint8Array([0xef, 0xbb, 0xbf, 0x61]))).toBe('\ufeffa');
+    expect(() => decodeExactUtf8(new Uint8Array([0x61, 0xff]))).toThrow();
+  });
+
+  it('names invalid stored TEXT as corrupt storage, with its column', () => {
+    const error = thrown(() => decodeStoredText(new Uint8Array([0x61, 0xff]), 3));
+    expect(isErrorOfKind(error, 'storage')).toBe(true);
+    expect(error.message).toBe('column 3 holds TEXT that is not valid UTF-8');
   });
 });

@@ -92,11 +92,20 @@ export function assertWellFormedText(text: string, origin: ErrorOrigin, what: st
   );
 }
 
-/**
- * A decoder for text SQLite or the wire hands over: byte-exact, so a leading
- * U+FEFF stays part of the text (`ignoreBOM`), and invalid UTF-8 is an error
- * rather than U+FFFD (`fatal`).
- */
-export function createExactTextDecoder(): TextDecoder {
-  return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// Byte-exact: a leading U+FEFF stays part of the text (`ignoreBOM`), and invalid
+// UTF-8 is an error rather than U+FFFD (`fatal`).
+const exactUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decodes text SQLite or the wire hands over, byte for byte; throws a TypeError on invalid UTF-8. */
+export function decodeExactUtf8(bytes: Uint8Array): string {
+  return exactUtf8.decode(bytes);
+}
+
+/** A TEXT column's bytes as read from SQLite; invalid UTF-8 there is corrupt storage. */
+export function decodeStoredText(bytes: Uint8Array, column: number): string {
+  try {
+    return exactUtf8.decode(bytes);
+  } catch (error) {
+    throw new GreenlightError('storage', 'storage', `column ${column} holds TEXT that is not valid UTF-8`, { cause: error });
+  }
 }

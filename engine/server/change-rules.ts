@@ -2,6 +2,7 @@ import { changeWireSize } from '../protocol/codec.ts';
 import { varUintSize } from '../protocol/byte-writer.ts';
 import type { Change, ChangesMessage } from '../protocol/messages.ts';
 import { scanPackedKey, type PackedKeyType } from '../protocol/packed-key.ts';
+import { decodeExactUtf8 } from '../protocol/sql-value.ts';
 import type { CrrKeyColumn, CrrTable, CrrTables } from './crr-tables.ts';
 import { InvalidChangeError, type ChangeRule } from './invalid-change-error.ts';
 
@@ -57,8 +58,6 @@ const MAX_VERSION_VARINT_BYTES = varUintSize(Number.MAX_SAFE_INTEGER);
  * alone (splitIntoVersionBatches), so this is all it ever has around it.
  */
 const LONE_CHANGE_FRAME_HEADER_BYTES = 1 + MAX_VERSION_VARINT_BYTES + 1;
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 // ---- the rules, one function each -----------------------------------------------
 
@@ -119,7 +118,7 @@ function keyColumnProblem(pk: Uint8Array, type: PackedKeyType, start: number, en
   }
   if (type === 'text') {
     try {
-      strictUtf8.decode(pk.subarray(start, end));
+      decodeExactUtf8(pk.subarray(start, end));
     } catch {
       return `${where} is not valid UTF-8 text`;
     }

@@ -1,6 +1,6 @@
 import { GreenlightError } from '../errors.ts';
 import type { SqlValue } from '../protocol/messages.ts';
-import { assertWellFormedText, createExactTextDecoder, isIntegerNumber, isSqlReal, realValue } from '../protocol/sql-value.ts';
+import { assertWellFormedText, decodeStoredText, isIntegerNumber, isSqlReal, realValue } from '../protocol/sql-value.ts';
 import { SQLITE, SQLITE_DATATYPE, SQLITE_OPEN } from './sqlite-constants.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
 import type { SqliteWasmModule } from './sqlite-module.ts';
@@ -77,7 +77,6 @@ class WasmSqliteConnection implements SqliteConnection {
   // SQLite forbids touching the connection from inside the update hook, so the
   // hook only records tables and listeners run once the statement has finished.
   private pendingTables: string[] = [];
-  private readonly decoder = createExactTextDecoder();
   private readonly sqliteFree: number;
   private inTransaction = false;
   private closed = false;
@@ -357,7 +356,7 @@ class WasmSqliteConnection implements SqliteConnection {
         case SQLITE_DATATYPE.TEXT: {
           const text = module._sqlite3_column_text(pointer, column);
           const bytes = module._sqlite3_column_bytes(pointer, column);
-          row[column] = this.decodeText(module.HEAPU8.subarray(text, text + bytes), column);
+          row[column] = decodeStoredText(module.HEAPU8.subarray(text, text + bytes), column);
           break;
         }
         case SQLITE_DATATYPE.BLOB: {
@@ -373,13 +372,6 @@ class WasmSqliteConnection implements SqliteConnection {
     return row;
   }
 
-  private decodeText(bytes: Uint8Array, column: number): string {
-    try {
-      return this.decoder.decode(bytes);
-    } catch (error) {
-      throw new GreenlightError('storage', 'storage', `column ${column} holds TEXT that is not valid UTF-8`, { cause: error });
-    }
-  }
 
   private errorFor(rc: number): GreenlightError {
     return sqliteStorageError(rc, this.module.UTF8ToString(this.module._sqlite3_errmsg(this.db)));

@@ -1,6 +1,6 @@
 import { GreenlightError } from '../../errors.ts';
 import type { SqlValue } from '../../protocol/messages.ts';
-import { assertWellFormedText, createExactTextDecoder, isIntegerNumber, isSqlReal, realValue } from '../../protocol/sql-value.ts';
+import { assertWellFormedText, decodeStoredText, isIntegerNumber, isSqlReal, realValue } from '../../protocol/sql-value.ts';
 import { SQLITE, SQLITE_DATATYPE } from '../../sqlite/sqlite-constants.ts';
 
 /**
@@ -52,7 +52,6 @@ const INT32_MAX = 0x7fff_ffff;
 const MAX_INT64 = 0x7fff_ffff_ffff_ffffn;
 const MIN_INT64 = -0x8000_0000_0000_0000n;
 
-const decoder = createExactTextDecoder();
 
 /** Checks that `handle` (a crsqlite-wasm DB or TX) exposes the statement API this module relies on. */
 export function statementTarget(handle: unknown): StatementTarget {
@@ -176,7 +175,7 @@ function readRow(api: StatementApi, stmt: number, columns: number): SqlValue[] {
         break;
       case SQLITE_DATATYPE.TEXT:
         // sqlite3_column_blob on TEXT gives its UTF-8 bytes as stored.
-        row[column] = decodeText(api.column_blob(stmt, column), column);
+        row[column] = decodeStoredText(api.column_blob(stmt, column), column);
         break;
       case SQLITE_DATATYPE.BLOB:
         row[column] = api.column_blob(stmt, column);
@@ -188,10 +187,3 @@ function readRow(api: StatementApi, stmt: number, columns: number): SqlValue[] {
   return row;
 }
 
-function decodeText(bytes: Uint8Array, column: number): string {
-  try {
-    return decoder.decode(bytes);
-  } catch (error) {
-    throw new GreenlightError('storage', 'storage', `column ${column} holds TEXT that is not valid UTF-8`, { cause: error });
-  }
-}
