@@ -1,6 +1,7 @@
 import { GreenlightError } from '../errors.ts';
 import type { Change } from '../protocol/messages.ts';
 import type { ClientTransaction } from './client-database.ts';
+import { CRR_TABLE_NAMES_SQL } from '../sqlite/crr-table-names.ts';
 import { readWrittenDbVersionAsync } from '../sqlite/written-db-version.ts';
 
 /**
@@ -48,8 +49,7 @@ export class KnownTables {
     const unknown = new Set<string>();
     for (const change of changes) if (!this.#synced.has(change.table)) unknown.add(change.table);
     if (unknown.size === 0) return;
-    const names = new Set((await db.all("SELECT name FROM sqlite_master WHERE type = 'table'")).map(([name]) => String(name)));
-    this.#synced = new Set([...names].filter((name) => names.has(`${name}__crsql_clock`)));
+    this.#synced = new Set((await db.all(CRR_TABLE_NAMES_SQL)).map(([name]) => String(name)));
     for (const table of unknown) {
       if (this.#synced.has(table)) continue;
       throw new GreenlightError(

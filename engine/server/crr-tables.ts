@@ -1,3 +1,4 @@
+import { CRR_TABLE_NAMES_SQL } from '../sqlite/crr-table-names.ts';
 import type { SqliteConnection } from '../sqlite/sqlite-connection.ts';
 
 /**
@@ -23,17 +24,9 @@ export interface CrrTable {
 
 export type CrrTables = ReadonlyMap<string, CrrTable>;
 
-/**
- * The tables of a database that cr-sqlite replicates (each has a
- * `<name>__crsql_clock` table), read from the database itself, so the check is
- * against what the server actually merges into, not against a copy of its schema.
- */
+/** The tables of a database that cr-sqlite replicates (`CRR_TABLE_NAMES_SQL`), with their columns. */
 export function readCrrTables(connection: SqliteConnection): CrrTables {
-  const names = connection.all<[string]>(
-    `SELECT base.name FROM sqlite_master AS base
-       JOIN sqlite_master AS clock ON clock.type = 'table' AND clock.name = base.name || '__crsql_clock'
-      WHERE base.type = 'table' ORDER BY base.name`,
-  );
+  const names = connection.all<[string]>(CRR_TABLE_NAMES_SQL);
   const tables = new Map<string, CrrTable>();
   for (const [name] of names) {
     const columns = connection.all<[string, string, number | bigint]>('SELECT name, type, pk FROM pragma_table_info(?)', [name]);
