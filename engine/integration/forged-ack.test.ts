@@ -58,6 +58,18 @@ function writtenVersion(connection: SqliteConnection): number {
   return Number(connection.all('SELECT MAX(db_version) FROM crsql_changes WHERE site_id = crsql_site_id()')[0]?.[0] ?? 0);
 }
 
+/** A client that has synced once (so the server knows its site id and secret), then stopped. */
+async function victimSyncedThenStopped(): Promise<{ connection: SqliteConnection; victim: SyncClient }> {
+  const connection = await openClientConnection();
+  connections.push(connection);
+  const victim = await attachTestClient(connection, server);
+  clients.push(victim);
+  victim.start();
+  await waitForStatus(victim, 'synced');
+  await victim.stop();
+  return { connection, victim };
+}
+
 /** Says hello under `victim` with another secret and, without waiting, forges an ack of everything. */
 async function attack(victim: ReturnType<typeof parseSiteId>): Promise<{ types: string[]; reason: unknown; close: number }> {
   const attacker = await connectRawClient(server.wsUrl);
@@ -71,13 +83,7 @@ async function attack(victim: ReturnType<typeof parseSiteId>): Promise<{ types: 
 
 describe('a hello under another client’s site id', () => {
   it('is refused as site-secret-mismatch, and the victim’s offline rows all reach the server, acknowledged for real', async () => {
-    const connection = await openClientConnection();
-    connections.push(connection);
-    const victim = await attachTestClient(connection, server);
-    clients.push(victim);
-    victim.start();
-    await waitForStatus(victim, 'synced');
-    await victim.stop();
+    const { connection, victim } = await victimSyncedThenStopped();
 
     // Offline: four item rows (two columns each) and four notes, 12 changes.
     for (let id = 1; id <= 4; id++) connection.exec('INSERT INTO items VALUES (?, ?, ?)', [id, `offline ${id}`, id]);
@@ -100,13 +106,7 @@ describe('a hello under another client’s site id', () => {
   });
 
   it('stays refused after the server restarts: the secret’s hash is stored in the database', async () => {
-    const connection = await openClientConnection();
-    connections.push(connection);
-    const victim = await attachTestClient(connection, server);
-    clients.push(victim);
-    victim.start();
-    await waitForStatus(victim, 'synced');
-    await victim.stop();
+    const { connection, victim } = await victimSyncedThenStopped();
 
     const port = Number(new URL(server.wsUrl).port);
     await server.close();
